@@ -64,6 +64,13 @@ check "tampered tarball rejected, tree untouched" \
 check "missing tarball: clear error" \
 	eval '! fetch KERNEL_TARBALL="$scratch/none.tar.xz" && says "no such file"'
 
+check "no network (unreachable mirror): clear error saying what to do" \
+	eval '! env -u KERNEL_TARBALL -u KERNEL_SRC \
+		NESTMAP_BUILD="$scratch/apt-build" \
+		NESTMAP_DEBIAN_MIRROR=http://127.0.0.1:9/debian \
+		"$ROOT/kernel/fetch-source.sh" >"$out" 2>&1 &&
+		says "could not fetch" && says "KERNEL_TARBALL="'
+
 make_patch "$scratch/patches/0001-v1.patch" v0 v1
 check "added patch: re-extracted and applied" \
 	eval 'fetch && hello_is v1 "$tree" && [ ! -e "$tree/sentinel" ]'
