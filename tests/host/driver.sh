@@ -35,9 +35,10 @@ printf 'echo "ok 1 one"\necho "not ok 2 two"\necho "ok 3 three # SKIP why"\n' \
 	>"$scratch/host/host/a.sh"
 printf 'exit 3\n' >"$scratch/host/host/b.sh"
 printf 'echo "ok 1 fine"\nexit 1\n' >"$scratch/host/host/c.sh"
+printf 'echo "nothing to report"\n' >"$scratch/host/host/d.sh"
 driver "$scratch/host"
 check "host suites: totals, silent and failing suites count" \
-	eval 'last_line_is "2 passed, 3 failed, 1 skipped" &&
+	eval 'last_line_is "2 passed, 4 failed, 1 skipped" &&
 		[ "$(cat "$scratch/rc")" -ne 0 ]'
 
 if [ ! -f "$KERNEL" ] || [ ! -f "$INITRD" ]; then
