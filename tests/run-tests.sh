@@ -12,7 +12,7 @@
 #
 # Environment: NESTMAP_TESTS_DIR (default tests/), NESTMAP_KERNEL,
 # NESTMAP_INITRD, NESTMAP_VM_MEM, NESTMAP_VM_TIMEOUT (seconds).
-set -u
+set -eu
 
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 TESTS=${NESTMAP_TESTS_DIR:-$ROOT/tests}
@@ -91,9 +91,9 @@ run_vm_suites() {
 	echo "# suite-status $?"
 done'
 	progress "vm suites: one boot (console: $console)"
-	"$ROOT/qemu/run" "${args[@]}" -- "$cmd" >"$console" 2>&1
-	status=$?
-	tail -n 5 "$console" | grep '^qemu/run:'
+	status=0
+	"$ROOT/qemu/run" "${args[@]}" -- "$cmd" >"$console" 2>&1 || status=$?
+	tail -n 5 "$console" | grep '^qemu/run:' || true
 	[ -f "$out" ] || : >"$out"
 
 	part=$LOG_DIR/test-vm-suite.out

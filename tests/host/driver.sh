@@ -2,7 +2,7 @@
 # tests/run-tests.sh on fake suites: it totals ok/not ok/SKIP lines, counts
 # a suite that fails silently or prints nothing as a failure, runs the VM
 # suites in a guest, and counts a guest kernel splat as a failure.
-set -u
+set -eu
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 . "$ROOT/tests/lib/ktap.sh"
 BUILD=${NESTMAP_BUILD:-$ROOT/build}

@@ -2,7 +2,7 @@
 # The config check: kernel/check-config.sh on synthetic files, the real
 # default build's .config against the fragments, and build-kernel.sh on the
 # real Kconfig with a fragment whose option Kconfig must drop.
-set -u
+set -eu
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 . "$ROOT/tests/lib/ktap.sh"
 CHECK=$ROOT/kernel/check-config.sh

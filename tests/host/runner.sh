@@ -2,7 +2,7 @@
 # qemu/run against the real kernel and initramfs: exit statuses come back,
 # --add and --output work, kernel splats and panics fail the run, a hung
 # guest is killed at the timeout, bad arguments give usage errors.
-set -u
+set -eu
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 . "$ROOT/tests/lib/ktap.sh"
 BUILD=${NESTMAP_BUILD:-$ROOT/build}
