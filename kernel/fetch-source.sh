@@ -134,7 +134,7 @@ extract_and_patch() {
 					touch -h "$new/$f"
 			done
 	fi
-	rm -rf "$SRC_DIR"
+	[ ! -d "$SRC_DIR" ] || mv "$SRC_DIR" "$SRC_DIR.old.$$"
 	mv "$new" "$SRC_DIR"
 	{
 		echo "tarball $sum"
@@ -142,6 +142,10 @@ extract_and_patch() {
 		patch_files "${PATCHES[@]}" | sed 's/^/file /'
 	} >"$STAMP.tmp"
 	mv "$STAMP.tmp" "$STAMP"
+	# Deleting a kernel tree can take minutes on a busy disk: do not wait.
+	for f in "$SRC_DIR".old.*; do
+		[ ! -d "$f" ] || (rm -rf "$f" >/dev/null 2>&1 &)
+	done
 	stage "source ready: $SRC_DIR (${#PATCHES[@]} patches)"
 }
 
