@@ -11,13 +11,15 @@
 # panic or timeout.  The last line is "N passed, N failed, N skipped".
 #
 # Environment: NESTMAP_TESTS_DIR (default tests/), NESTMAP_KERNEL,
-# NESTMAP_INITRD, NESTMAP_VM_MEM, NESTMAP_VM_TIMEOUT (seconds).
+# NESTMAP_INITRD, NESTMAP_VM_MEM, NESTMAP_VM_TIMEOUT and
+# NESTMAP_SUITE_TIMEOUT (seconds, for the boot and for each host suite).
 set -eu
 
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 TESTS=${NESTMAP_TESTS_DIR:-$ROOT/tests}
 LOG_DIR=${NESTMAP_BUILD:-$ROOT/build}/logs
 VM_TIMEOUT=${NESTMAP_VM_TIMEOUT:-900}
+SUITE_TIMEOUT=${NESTMAP_SUITE_TIMEOUT:-1800}
 passed=0
 failed=0
 skipped=0
@@ -68,8 +70,11 @@ run_host_suites() {
 		name=host/$(basename "$suite" .sh)
 		log=$LOG_DIR/test-${name//\//-}.log
 		progress "$name"
-		bash "$suite" </dev/null 2>&1 | tee "$log"
+		timeout -k 10 "$SUITE_TIMEOUT" bash "$suite" </dev/null 2>&1 |
+			tee "$log"
 		status=${PIPESTATUS[0]}
+		[ "$status" -ne 124 ] ||
+			echo "not ok - killed after ${SUITE_TIMEOUT}s" >>"$log"
 		tally "$name" "$log" "$status"
 	done
 }

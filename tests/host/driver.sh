@@ -41,6 +41,13 @@ check "host suites: totals, silent and failing suites count" \
 	eval 'last_line_is "2 passed, 4 failed, 1 skipped" &&
 		[ "$(cat "$scratch/rc")" -ne 0 ]'
 
+mkdir -p "$scratch/slow/host"
+printf 'echo "ok 1 started"\nsleep 60\n' >"$scratch/slow/host/slow.sh"
+NESTMAP_SUITE_TIMEOUT=2 driver "$scratch/slow"
+check "a hanging host suite is killed and counts as a failure" \
+	eval 'last_line_is "1 passed, 1 failed, 0 skipped" &&
+		grep -q "killed after 2s" "$out"'
+
 if [ ! -f "$KERNEL" ] || [ ! -f "$INITRD" ]; then
 	skip "vm suites: one boot, results counted" "no kernel or initramfs"
 	skip "vm suites: a guest kernel WARNING is a failure" \
