@@ -1,0 +1,107 @@
+# nestmap: build the patched kernel, boot it in QEMU, run the mmap matrix.
+# `make help` lists the targets.  Steps run one after another.
+
+SHELL := /bin/bash
+.NOTPARALLEL:
+
+BUILD := $(abspath build)
+KDIR := $(BUILD)/kernel/default
+KDIR_DEBUG := $(BUILD)/kernel/debug
+KBUILD_LOCK := /tmp/nestmap-kbuild.lock
+DEBUG_INITRD := $(BUILD)/initramfs-debug.cpio.gz
+DEBIAN_PACKAGES := build-essential git python3 xz-utils qemu-system-x86 \
+	busybox-static flex bison bc libelf-dev libssl-dev cpio liburcu-dev \
+	meson ninja-build debian-archive-keyring
+SUDO := $(if $(filter 0,$(shell id -u)),,sudo)
+# Extra options for qemu/run in `make run`, e.g. RUN_ARGS="--timeout 600".
+RUN_ARGS ?=
+
+.PHONY: help deps kernel kernel-debug modules modules-debug userspace \
+	initramfs run test test-debug bench clean distclean
+
+help:
+	@echo "nestmap targets:"
+	@echo "  make run         the main job: deps, kernel, modules, userspace,"
+	@echo "                   initramfs, then boot and run the mmap matrix"
+	@echo "  make test        every test; last line: N passed, N failed"
+	@echo "  make test-debug  the tests on the debug (KASAN) kernel"
+	@echo "  make deps        install the missing Debian packages (apt-get)"
+	@echo "  make kernel      build/kernel/default (kernel-debug: build/kernel/debug)"
+	@echo "  make modules     fs/ modules against build/kernel/default"
+	@echo "  make userspace   test binaries into build/userspace"
+	@echo "  make initramfs   build/initramfs.cpio.gz"
+	@echo "  make bench       the benchmark"
+	@echo "  make clean       remove build/ except the downloaded source"
+	@echo "  make distclean   remove all of build/"
+	@echo "Source: KERNEL_SRC=/path/to/linux or KERNEL_TARBALL=/path/to/tarball;"
+	@echo "default: apt-get download of linux-source-7.3 7.3.4-1~bpo13+1."
+
+deps:
+	@missing=$$(for p in $(DEBIAN_PACKAGES); do \
+		dpkg-query -W -f='$${Status}\n' "$$p" 2>/dev/null | \
+			grep -q '^install ok installed$$' || echo "$$p"; \
+	done); \
+	if [ -z "$$missing" ]; then \
+		echo "deps: all Debian packages present"; \
+	else \
+		mkdir -p $(BUILD)/logs; \
+		echo "deps: installing" $$missing "(log: $(BUILD)/logs/deps.log)"; \
+		{ $(SUDO) apt-get update -q && \
+		  $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install \
+			-y -q --no-install-recommends $$missing; \
+		} </dev/null >$(BUILD)/logs/deps.log 2>&1 || \
+		{ tail -n 20 $(BUILD)/logs/deps.log; \
+		  echo "deps: apt-get failed; see $(BUILD)/logs/deps.log"; exit 1; }; \
+		echo "deps: done"; \
+	fi
+
+kernel:
+	kernel/build-kernel.sh default
+
+kernel-debug:
+	kernel/build-kernel.sh debug
+
+# Module builds take the machine-wide build lock, like kernel builds.
+modules: kernel
+	@if [ -f fs/Makefile ]; then \
+		flock $(KBUILD_LOCK) $(MAKE) -C fs KDIR=$(KDIR); \
+	else echo "modules: no fs/Makefile yet, skipped"; fi
+
+modules-debug: kernel-debug
+	@if [ -f fs/Makefile ]; then \
+		flock $(KBUILD_LOCK) $(MAKE) -C fs KDIR=$(KDIR_DEBUG); \
+	else echo "modules: no fs/Makefile yet, skipped"; fi
+
+userspace:
+	@if [ -f userspace/Makefile ]; then $(MAKE) -C userspace; \
+	else echo "userspace: no userspace/Makefile yet, skipped"; fi
+
+initramfs: modules userspace
+	qemu/mkinitramfs.sh
+
+run: deps kernel modules userspace initramfs
+	qemu/run $(RUN_ARGS)
+
+test: deps kernel modules userspace initramfs
+	tests/run-tests.sh
+
+# modules-debug rebuilds fs/*.ko for the debug kernel; the next `make
+# modules` rebuilds them for the default one (kbuild sees the new KDIR).
+test-debug: deps kernel-debug modules-debug userspace
+	qemu/mkinitramfs.sh -o $(DEBUG_INITRD)
+	NESTMAP_KERNEL=$(KDIR_DEBUG)/arch/x86/boot/bzImage \
+		NESTMAP_INITRD=$(DEBUG_INITRD) NESTMAP_VM_MEM=2G \
+		tests/run-tests.sh
+
+bench:
+	@echo "bench: not implemented yet" >&2; exit 1
+
+clean:
+	@if [ -f fs/Makefile ] && [ -d $(KDIR) ]; then \
+		$(MAKE) -C fs KDIR=$(KDIR) clean; fi
+	@if [ -f userspace/Makefile ]; then $(MAKE) -C userspace clean; fi
+	find build -mindepth 1 -maxdepth 1 ! -name apt -exec rm -rf {} + \
+		2>/dev/null || true
+
+distclean: clean
+	rm -rf build

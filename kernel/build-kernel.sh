@@ -1,0 +1,91 @@
+#!/bin/bash
+# Usage: build-kernel.sh [default|debug]
+# Build the patched kernel out of tree in build/kernel/<config>: tinyconfig,
+# plus kernel/config/base.config (and debug.config for debug), olddefconfig,
+# then a check that every requested option survived.  The config step runs
+# again only when the fragments or the source series change.  Builds
+# bzImage and what out-of-tree modules need.  Holds the machine-wide build
+# lock while it compiles.  Full log: build/logs/kernel-<config>.log.
+set -eu
+. "$(dirname "$0")/lib.sh"
+
+usage() {
+	echo "usage: $PROG [default|debug]" >&2
+	exit 2
+}
+
+[ "$#" -le 1 ] || usage
+cfg=${1:-default}
+case "$cfg" in
+default) fragments=("$CONFIG_DIR/base.config") ;;
+debug) fragments=("$CONFIG_DIR/base.config" "$CONFIG_DIR/debug.config") ;;
+*) usage ;;
+esac
+
+OUT=${NESTMAP_KERNEL_OUT:-$BUILD_DIR/kernel/$cfg}
+JOBS=${NESTMAP_JOBS:-$(($(nproc) + 1))}
+log=$LOG_DIR/kernel-$cfg.log
+mkdir -p "$LOG_DIR"
+: >"$log"
+
+run() {
+	echo "+ $*" >>"$log"
+	if ! "$@" >>"$log" 2>&1; then
+		tail -n 30 "$log" >&2
+		die "failed: $* (full log: $log)"
+	fi
+}
+
+"$NESTMAP_ROOT/kernel/fetch-source.sh"
+if [ -n "${KERNEL_SRC:-}" ]; then
+	src=$(cd "$KERNEL_SRC" && pwd)
+	source_id="tree $src $(series_hash "$src")"
+else
+	src=$SRC_DIR
+	source_id="stamp $(sed -n 's/^series //p' "$SRC_DIR.stamp")"
+fi
+
+exec 9>"$KBUILD_LOCK"
+if ! flock -n 9; then
+	stage "waiting for the machine-wide build lock $KBUILD_LOCK"
+	flock 9
+fi
+
+# A build directory is reused only with the tree it was made from.
+mkdir -p "$OUT"
+if [ -f "$OUT/.nestmap-srctree" ] &&
+	[ "$(cat "$OUT/.nestmap-srctree")" != "$src" ]; then
+	stage "$OUT was built from another tree: starting it afresh"
+	rm -rf "$OUT"
+	mkdir -p "$OUT"
+fi
+echo "$src" >"$OUT/.nestmap-srctree"
+
+config_hash=$({
+	echo "$source_id"
+	for f in "${fragments[@]}"; do
+		echo "$(basename "$f") $(sha256_of "$f")"
+	done
+} | sha256sum | cut -d' ' -f1)
+
+if [ -f "$OUT/.config" ] && [ -f "$OUT/.nestmap-config" ] &&
+	[ "$(cat "$OUT/.nestmap-config")" = "$config_hash" ]; then
+	stage "config $cfg unchanged"
+else
+	rm -f "$OUT/.nestmap-config"
+	stage "configure $cfg: tinyconfig + $(cd "$CONFIG_DIR" &&
+		echo "${fragments[@]##*/}")"
+	run make -C "$src" O="$OUT" tinyconfig
+	run "$src/scripts/kconfig/merge_config.sh" -m -O "$OUT" \
+		"$OUT/.config" "${fragments[@]}"
+	run make -C "$src" O="$OUT" olddefconfig
+	"$NESTMAP_ROOT/kernel/check-config.sh" "$OUT/.config" "${fragments[@]}" ||
+		die "the $cfg configuration lost options (see above)"
+	echo "$config_hash" >"$OUT/.nestmap-config"
+fi
+
+stage "build bzImage and modules_prepare ($JOBS jobs, log: $log)"
+run make -C "$src" O="$OUT" -j"$JOBS" bzImage modules modules_prepare
+"$NESTMAP_ROOT/kernel/check-config.sh" "$OUT/.config" "${fragments[@]}" ||
+	die "the $cfg configuration changed during the build (see above)"
+stage "kernel ready: $OUT/arch/x86/boot/bzImage"

@@ -1,0 +1,71 @@
+#!/bin/bash
+# The config check: kernel/check-config.sh on synthetic files, the real
+# default build's .config against the fragments, and build-kernel.sh on the
+# real Kconfig with a fragment whose option Kconfig must drop.
+set -eu
+ROOT=$(cd "$(dirname "$0")/../.." && pwd)
+. "$ROOT/tests/lib/ktap.sh"
+CHECK=$ROOT/kernel/check-config.sh
+BUILD=${NESTMAP_BUILD:-$ROOT/build}
+
+scratch=$(mktemp -d "${TMPDIR:-/tmp}/nestmap-config-test.XXXXXX")
+trap 'rm -rf "$scratch"' EXIT
+err=$scratch/err
+
+cat >"$scratch/frag" <<'EOF'
+CONFIG_A=y
+# CONFIG_B is not set
+CONFIG_C="text"
+CONFIG_D=4
+EOF
+printf 'CONFIG_A=y\nCONFIG_C="text"\nCONFIG_D=4\n' >"$scratch/good"
+printf 'CONFIG_C="text"\nCONFIG_D=4\n' >"$scratch/no-a"
+printf 'CONFIG_A=y\nCONFIG_B=y\nCONFIG_C="text"\nCONFIG_D=4\n' >"$scratch/b-set"
+printf 'CONFIG_A=y\nCONFIG_C="text"\nCONFIG_D=8\n' >"$scratch/d-8"
+printf '# CONFIG_A is not set\n' >"$scratch/frag-off"
+printf '# CONFIG_A is not set\nCONFIG_C="text"\nCONFIG_D=4\n' >"$scratch/a-off"
+
+check "all requested options present: accepted" \
+	"$CHECK" "$scratch/good" "$scratch/frag"
+check "dropped =y option: rejected, named" \
+	eval '! "$CHECK" "$scratch/no-a" "$scratch/frag" 2>"$err" &&
+		grep -q "CONFIG_A=y requested" "$err"'
+check "option set that must not be: rejected, named" \
+	eval '! "$CHECK" "$scratch/b-set" "$scratch/frag" 2>"$err" &&
+		grep -q "CONFIG_B=n requested" "$err"'
+check "wrong value: rejected, named" \
+	eval '! "$CHECK" "$scratch/d-8" "$scratch/frag" 2>"$err" &&
+		grep -q "CONFIG_D=4 requested" "$err"'
+check "later fragment overrides earlier" \
+	"$CHECK" "$scratch/a-off" "$scratch/frag" "$scratch/frag-off"
+
+if [ -f "$BUILD/kernel/default/.config" ]; then
+	check "build/kernel/default/.config has every base.config option" \
+		"$CHECK" "$BUILD/kernel/default/.config" \
+		"$ROOT/kernel/config/base.config"
+else
+	skip "build/kernel/default/.config has every base.config option" \
+		"no default kernel built"
+fi
+
+# The real Kconfig: SLUB_TINY=y must make KASAN disappear, and the build
+# must stop and say so.  Only the config step runs (a few seconds).
+if [ -f "$BUILD/src/linux.stamp" ]; then
+	mkdir -p "$scratch/config"
+	cp "$ROOT/kernel/config/base.config" "$scratch/config/base.config"
+	printf 'CONFIG_SLUB_TINY=y\nCONFIG_KASAN=y\n' \
+		>"$scratch/config/debug.config"
+	check "build-kernel.sh stops on an option Kconfig dropped (KASAN)" \
+		eval '! KERNEL_SRC="$BUILD/src/linux" \
+			NESTMAP_CONFIG_DIR="$scratch/config" \
+			NESTMAP_KERNEL_OUT="$scratch/out" \
+			NESTMAP_BUILD="$scratch/build" \
+			"$ROOT/kernel/build-kernel.sh" debug >"$err" 2>&1 &&
+			grep -q "CONFIG_KASAN=y requested" "$err" &&
+			[ ! -e "$scratch/out/vmlinux" ]'
+else
+	skip "build-kernel.sh stops on an option Kconfig dropped (KASAN)" \
+		"no extracted source in $BUILD/src"
+fi
+
+ktap_done
