@@ -1,0 +1,57 @@
+# Shared helpers for the in-VM filesystem tests (sourced, busybox sh).
+#
+# Each check prints one KTAP-ish line: "ok N name", "not ok N name" or
+# "ok N name # SKIP reason"; fs_summary prints the totals and fails the
+# run if any check failed. Command output goes to $FS_LOG.
+
+FS_MODDIR=${FS_MODDIR:-/opt/nestmap/modules}
+FS_LOG=${FS_LOG:-/tmp/$FS_SUITE.log}
+fs_n=0
+fs_pass=0
+fs_fail=0
+fs_skip=0
+: >"$FS_LOG"
+fs_dmesg_start=$(dmesg | wc -l)
+
+# check NAME CMD [ARGS...]: pass when CMD succeeds.
+check() {
+	fs_name=$1
+	shift
+	fs_n=$((fs_n + 1))
+	echo "### $fs_n $fs_name" >>"$FS_LOG"
+	if "$@" >>"$FS_LOG" 2>&1; then
+		fs_pass=$((fs_pass + 1))
+		echo "ok $fs_n $fs_name"
+	else
+		fs_fail=$((fs_fail + 1))
+		echo "not ok $fs_n $fs_name"
+		sed 's/^/#   /' "$FS_LOG" | tail -n 5
+	fi
+}
+
+# skip NAME REASON
+skip() {
+	fs_n=$((fs_n + 1))
+	fs_skip=$((fs_skip + 1))
+	echo "ok $fs_n $1 # SKIP $2"
+}
+
+# Kernel log lines printed since the suite started.
+dmesg_new() {
+	dmesg | tail -n +"$((fs_dmesg_start + 1))"
+}
+
+no_kernel_splat() {
+	! dmesg_new | grep -E 'WARNING:|BUG:|Oops|KASAN|lockdep|possible circular|possible recursive|UBSAN|Call Trace'
+}
+
+# expect_fail CMD [ARGS...]: succeed only when CMD fails.
+expect_fail() {
+	! "$@"
+}
+
+fs_summary() {
+	check "no kernel warnings or oopses" no_kernel_splat
+	echo "# $FS_SUITE: $fs_pass passed, $fs_fail failed, $fs_skip skipped"
+	[ "$fs_fail" -eq 0 ]
+}
