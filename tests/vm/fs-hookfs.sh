@@ -135,6 +135,25 @@ setattr_ops() {
 }
 check "chmod, chown, utimes" setattr_ops
 
+check_probe "user.* xattr set, get, list, remove" xattr "$M/target" user.t v1
+check_probe "trusted.* xattr set, get, list, remove" xattr "$M/target" trusted.t v2
+check_probe "xattr on a directory" xattr "$M" user.dir v3
+tmpfile_ops() {
+	"$FS_PROBE" tmpfile "$M" tmpf && [ "$(cat "$M/tmpf")" = tmp ]
+}
+whiteout_ops() {
+	echo w >"$M/wa" && "$FS_PROBE" whiteout "$M" wa wb &&
+		[ "$(stat -c '%F %t:%T' "$M/wa")" = "character special file 0:0" ] &&
+		[ "$(cat "$M/wb")" = w ]
+}
+if [ -x "$FS_PROBE" ]; then
+	check "O_TMPFILE, then link it in" tmpfile_ops
+	check "rename with RENAME_WHITEOUT" whiteout_ops
+else
+	skip "O_TMPFILE, then link it in" "no $FS_PROBE in the guest"
+	skip "rename with RENAME_WHITEOUT" "no $FS_PROBE in the guest"
+fi
+
 # --- file kinds ------------------------------------------------------------
 
 pfn_content() {
@@ -153,6 +172,29 @@ pfn_write() {
 		[ "$(stat -c %s "$M/pfn0")" = 65536 ]
 }
 check "pfn file: writes land in the buffer, size is fixed" pfn_write
+
+pfn_mmap() {
+	probe_is D mmap-byte "$M/pfn0" 12288 && probe_is P mmap-byte "$M/pfn0" 65535
+}
+if [ -x "$FS_PROBE" ]; then
+	check "pfn file: mmap shows the remapped buffer" pfn_mmap
+else
+	skip "pfn file: mmap shows the remapped buffer" "no $FS_PROBE in the guest"
+fi
+check_probe "pfn file: mapping past the buffer fails with EINVAL" \
+	mmap-errno "$M/pfn0" 0 69632 22
+check_probe "pfn file: offset past the buffer fails with EINVAL" \
+	mmap-errno "$M/pfn0" 65536 4096 22
+: >"$M/bad-complete-file"
+: >"$M/bad-abort-file"
+check_probe "bad-complete file: mmap fails with EINVAL" \
+	mmap-errno "$M/bad-complete-file" 0 4096 22
+check_probe "bad-abort file: mmap fails with EINVAL" \
+	mmap-errno "$M/bad-abort-file" 0 4096 22
+echo revocable >"$M/revocable-data"
+check_probe "revocable file: SIGBUS after REVOKE, readable after RESTORE" \
+	revoke "$M/revocable-data"
+check "no context outstanding after the kinds" stats_are contexts_outstanding=0
 
 cp "$BUSYBOX" "$M/prog"
 reset_stats

@@ -18,15 +18,34 @@ check() {
 	fs_name=$1
 	shift
 	fs_n=$((fs_n + 1))
-	echo "### $fs_n $fs_name" >>"$FS_LOG"
-	if "$@" >>"$FS_LOG" 2>&1; then
+	if "$@" >"$FS_LOG.cur" 2>&1; then
 		fs_pass=$((fs_pass + 1))
 		echo "ok $fs_n $fs_name"
 	else
 		fs_fail=$((fs_fail + 1))
 		echo "not ok $fs_n $fs_name"
-		sed 's/^/#   /' "$FS_LOG" | tail -n 5
+		tail -n 5 "$FS_LOG.cur" | sed 's/^/#   /'
 	fi
+	{ echo "### $fs_n $fs_name"; cat "$FS_LOG.cur"; } >>"$FS_LOG"
+}
+
+# check_probe NAME ARGS...: check "fs-probe ARGS", or skip without it.
+FS_PROBE=${FS_PROBE:-/opt/nestmap/bin/fs-probe}
+check_probe() {
+	if [ -x "$FS_PROBE" ]; then
+		fs_probe_name=$1
+		shift
+		check "$fs_probe_name" "$FS_PROBE" "$@"
+	else
+		skip "$1" "no $FS_PROBE in the guest"
+	fi
+}
+
+# probe_is WANT ARGS...: "fs-probe ARGS" prints WANT.
+probe_is() {
+	fs_want=$1
+	shift
+	[ "$("$FS_PROBE" "$@")" = "$fs_want" ]
 }
 
 # skip NAME REASON

@@ -40,7 +40,7 @@ is_mounted() {
 # mount_rejected OPTIONS MESSAGE: mount fails, logs MESSAGE, mounts nothing.
 mount_rejected() {
 	! mount -t stackfs -o "$1" none /mnt/bad 2>/dev/null &&
-		dmesg_new | grep '] stackfs: ' | grep -F "$2" &&
+		dmesg_new | grep -E '(^|] )stackfs: ' | grep -F "$2" &&
 		! is_mounted /mnt/bad
 }
 
@@ -153,6 +153,17 @@ fail_compat() {
 		run_copy "$S/prog"
 }
 check "a failed complete under stackfs fails the mmap, nothing left" fail_compat
+
+touch "$S/pfn-through"
+pfn_through() {
+	probe_is F mmap-byte "$S/pfn-through" 20480
+}
+if [ -x "$FS_PROBE" ]; then
+	check "pfn file remapped in complete is visible through stackfs" pfn_through
+else
+	skip "pfn file remapped in complete is visible through stackfs" \
+		"no $FS_PROBE in the guest"
+fi
 
 # --- mount input ---------------------------------------------------------------
 
