@@ -66,6 +66,8 @@ struct hookfs_inode {
 	/* revocable kind: serialises revoke against prepopulation and faults */
 	struct mutex revoke_lock;
 	bool revoked;
+	/* task populating from mmap_complete with revoke_lock held */
+	struct task_struct *populator;
 	/* pfn kind: HOOKFS_PFN_SIZE bytes of physically contiguous memory */
 	void *pfn_buf;
 	struct inode vfs_inode;

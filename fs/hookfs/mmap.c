@@ -44,6 +44,10 @@ static vm_fault_t hookfs_revocable_fault(struct vm_fault *vmf)
 	struct hookfs_inode *hi = vmf->vma->vm_private_data;
 	vm_fault_t ret;
 
+	/* Our own complete, populating: it holds the lock and checked. */
+	if (READ_ONCE(hi->populator) == current)
+		return filemap_fault(vmf);
+
 	mutex_lock(&hi->revoke_lock);
 	ret = hi->revoked ? VM_FAULT_SIGBUS : filemap_fault(vmf);
 	mutex_unlock(&hi->revoke_lock);
@@ -161,13 +165,17 @@ static void hookfs_ctx_release(struct hookfs_mmap_ctx *ctx)
 	kfree(ctx);
 }
 
+/* The helper maps the VMA's pages up to EOF; count those. */
 static int hookfs_prepopulate(struct file *file, struct vm_area_struct *vma,
-			      const void *context, struct hookfs_sb_info *sbi)
+			      const void *context, struct hookfs_mmap_ctx *ctx)
 {
+	loff_t size = i_size_read(&ctx->hi->vfs_inode);
+	pgoff_t eof = DIV_ROUND_UP(size, PAGE_SIZE);
 	int err = generic_file_mmap_populate(file, vma, context);
 
-	if (!err)
-		hookfs_stat_add(sbi, HOOKFS_STAT_PAGES_PREPOPULATED, vma_pages(vma));
+	if (!err && vma->vm_pgoff < eof)
+		hookfs_stat_add(ctx->sbi, HOOKFS_STAT_PAGES_PREPOPULATED,
+				min(vma_pages(vma), eof - vma->vm_pgoff));
 	return err;
 }
 
@@ -190,14 +198,17 @@ static int hookfs_complete_kind(struct file *file, struct vm_area_struct *vma,
 	case HOOKFS_KIND_REVOCABLE:
 		/* A concurrent revoke either sees our PTEs or stops us. */
 		mutex_lock(&hi->revoke_lock);
-		if (!hi->revoked)
-			err = hookfs_prepopulate(file, vma, context, ctx->sbi);
+		if (!hi->revoked) {
+			WRITE_ONCE(hi->populator, current);
+			err = hookfs_prepopulate(file, vma, context, ctx);
+			WRITE_ONCE(hi->populator, NULL);
+		}
 		mutex_unlock(&hi->revoke_lock);
 		return err;
 	default:
 		if (!READ_ONCE(ctx->sbi->prepopulate))
 			return 0;
-		return hookfs_prepopulate(file, vma, context, ctx->sbi);
+		return hookfs_prepopulate(file, vma, context, ctx);
 	}
 }
 

@@ -232,6 +232,7 @@ static struct inode *hookfs_alloc_inode(struct super_block *sb)
 	hi->kind = HOOKFS_KIND_NORMAL;
 	hi->nr_xattrs = 0;
 	hi->revoked = false;
+	hi->populator = NULL;
 	hi->pfn_buf = NULL;
 	return &hi->vfs_inode;
 }
