@@ -12,6 +12,9 @@ fs_fail=0
 fs_skip=0
 : >"$FS_LOG"
 fs_dmesg_start=$(dmesg | wc -l)
+fs_done=no
+# A setup step that fails under "set -e" ends the suite early: say so.
+trap '[ "$fs_done" = yes ] || echo "Bail out! $FS_SUITE: a setup step failed after check $fs_n"' EXIT
 
 # check NAME CMD [ARGS...]: pass when CMD succeeds.
 check() {
@@ -72,5 +75,6 @@ expect_fail() {
 fs_summary() {
 	check "no kernel warnings or oopses" no_kernel_splat
 	echo "# $FS_SUITE: $fs_pass passed, $fs_fail failed, $fs_skip skipped"
+	fs_done=yes
 	[ "$fs_fail" -eq 0 ]
 }
