@@ -70,9 +70,9 @@ check "debugfs directory for the superblock" test -f "$SB/stats"
 knob_modes() {
 	for f in stats prepopulate fail_complete fail_prepare \
 		 prepare_delay_ms complete_delay_ms; do
-		ls -l "$SB/$f" | grep -q '^-rw------- ' || return 1
+		[ "$(stat -c '%a %u' "$SB/$f")" = '600 0' ] || return 1
 	done
-	ls -l "$DBG/total/stats" | grep -q '^-rw------- '
+	[ "$(stat -c '%a %u' "$DBG/total/stats")" = '600 0' ]
 }
 check "debugfs files are root-only (0600)" knob_modes
 
