@@ -1,0 +1,208 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * fs-probe: the few syscalls the in-VM filesystem tests need and busybox
+ * lacks. Each subcommand exits 0 when the kernel behaved as expected.
+ *
+ *   fs-probe xattr PATH NAME VALUE    set NAME, read it back, list it,
+ *                                     remove it
+ *   fs-probe tmpfile DIR NAME         O_TMPFILE, write, link it in as NAME
+ *   fs-probe whiteout DIR OLD NEW     renameat2(RENAME_WHITEOUT)
+ *   fs-probe mmap-byte PATH OFF       print the byte at OFF of a shared
+ *                                     mapping of the whole file
+ *   fs-probe mmap-errno PATH OFF LEN ERRNO
+ *                                     mmap(MAP_SHARED) fails with ERRNO
+ *   fs-probe revoke PATH              mapped page readable, SIGBUS after
+ *                                     REVOKE, readable again after RESTORE
+ *
+ * Build: cc -static -O2 -Wall -o fs-probe fs-probe.c
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <setjmp.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <sys/xattr.h>
+#include <unistd.h>
+
+#include "../../fs/hookfs/hookfs_uapi.h"
+
+static int fail(const char *what)
+{
+	perror(what);
+	return 1;
+}
+
+static int do_xattr(const char *path, const char *name, const char *value)
+{
+	char buf[256];
+	ssize_t len;
+
+	if (setxattr(path, name, value, strlen(value), XATTR_CREATE))
+		return fail("setxattr");
+	if (setxattr(path, name, value, strlen(value), XATTR_CREATE) == 0 ||
+	    errno != EEXIST)
+		return fail("setxattr XATTR_CREATE twice");
+	len = getxattr(path, name, buf, sizeof(buf));
+	if (len != (ssize_t)strlen(value) || memcmp(buf, value, len))
+		return fail("getxattr");
+	len = listxattr(path, buf, sizeof(buf));
+	if (len <= 0 || !memmem(buf, len, name, strlen(name) + 1))
+		return fail("listxattr");
+	if (removexattr(path, name))
+		return fail("removexattr");
+	if (getxattr(path, name, buf, sizeof(buf)) >= 0 || errno != ENODATA)
+		return fail("getxattr after removexattr");
+	return 0;
+}
+
+static int do_tmpfile(const char *dir, const char *name)
+{
+	char proc[64], target[4096];
+	int fd;
+
+	fd = open(dir, O_TMPFILE | O_RDWR, 0644);
+	if (fd < 0)
+		return fail("open O_TMPFILE");
+	if (write(fd, "tmp\n", 4) != 4)
+		return fail("write");
+	snprintf(proc, sizeof(proc), "/proc/self/fd/%d", fd);
+	snprintf(target, sizeof(target), "%s/%s", dir, name);
+	if (linkat(AT_FDCWD, proc, AT_FDCWD, target, AT_SYMLINK_FOLLOW))
+		return fail("linkat");
+	return close(fd) ? fail("close") : 0;
+}
+
+static int do_whiteout(const char *dir, const char *old, const char *new)
+{
+	int dfd = open(dir, O_DIRECTORY | O_RDONLY);
+
+	if (dfd < 0)
+		return fail("open dir");
+	if (renameat2(dfd, old, dfd, new, RENAME_WHITEOUT))
+		return fail("renameat2 RENAME_WHITEOUT");
+	return 0;
+}
+
+static char *map_file(const char *path, int fd_flags, size_t *len, int *fdp)
+{
+	struct stat st;
+	char *p;
+	int fd;
+
+	fd = open(path, fd_flags);
+	if (fd < 0 || fstat(fd, &st)) {
+		perror(path);
+		return NULL;
+	}
+	*len = st.st_size;
+	p = mmap(NULL, *len, PROT_READ, MAP_SHARED, fd, 0);
+	if (p == MAP_FAILED) {
+		perror("mmap");
+		return NULL;
+	}
+	if (fdp)
+		*fdp = fd;
+	else
+		close(fd);
+	return p;
+}
+
+static int do_mmap_byte(const char *path, const char *off)
+{
+	size_t len, o = strtoul(off, NULL, 0);
+	char *p = map_file(path, O_RDONLY, &len, NULL);
+
+	if (!p)
+		return 1;
+	if (o >= len) {
+		fprintf(stderr, "offset %zu beyond %zu\n", o, len);
+		return 1;
+	}
+	printf("%c\n", p[o]);
+	return 0;
+}
+
+static int do_mmap_errno(const char *path, const char *off, const char *len,
+			 const char *want)
+{
+	int fd = open(path, O_RDWR);
+	void *p;
+
+	if (fd < 0)
+		return fail(path);
+	p = mmap(NULL, strtoul(len, NULL, 0), PROT_READ | PROT_WRITE,
+		 MAP_SHARED, fd, strtoul(off, NULL, 0));
+	if (p != MAP_FAILED) {
+		fprintf(stderr, "mmap succeeded, want errno %s\n", want);
+		return 1;
+	}
+	if (errno != atoi(want)) {
+		fprintf(stderr, "mmap errno %d, want %s\n", errno, want);
+		return 1;
+	}
+	return 0;
+}
+
+static sigjmp_buf sigbus_jmp;
+
+static void on_sigbus(int sig)
+{
+	(void)sig;
+	siglongjmp(sigbus_jmp, 1);
+}
+
+/* Returns 1 when reading *p raised SIGBUS. */
+static int read_sigbus(volatile const char *p)
+{
+	if (sigsetjmp(sigbus_jmp, 1))
+		return 1;
+	(void)*p;
+	return 0;
+}
+
+static int do_revoke(const char *path)
+{
+	size_t len;
+	char *p;
+	int fd;
+
+	signal(SIGBUS, on_sigbus);
+	p = map_file(path, O_RDONLY, &len, &fd);
+	if (!p)
+		return 1;
+	if (read_sigbus(p))
+		return fail("SIGBUS before revoke");
+	if (ioctl(fd, HOOKFS_IOC_REVOKE))
+		return fail("HOOKFS_IOC_REVOKE");
+	if (!read_sigbus(p))
+		return fail("no SIGBUS after revoke");
+	if (ioctl(fd, HOOKFS_IOC_RESTORE))
+		return fail("HOOKFS_IOC_RESTORE");
+	if (read_sigbus(p))
+		return fail("SIGBUS after restore");
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	if (argc == 5 && !strcmp(argv[1], "xattr"))
+		return do_xattr(argv[2], argv[3], argv[4]);
+	if (argc == 4 && !strcmp(argv[1], "tmpfile"))
+		return do_tmpfile(argv[2], argv[3]);
+	if (argc == 5 && !strcmp(argv[1], "whiteout"))
+		return do_whiteout(argv[2], argv[3], argv[4]);
+	if (argc == 4 && !strcmp(argv[1], "mmap-byte"))
+		return do_mmap_byte(argv[2], argv[3]);
+	if (argc == 6 && !strcmp(argv[1], "mmap-errno"))
+		return do_mmap_errno(argv[2], argv[3], argv[4], argv[5]);
+	if (argc == 3 && !strcmp(argv[1], "revoke"))
+		return do_revoke(argv[2]);
+	fprintf(stderr, "usage: see the comment at the top of %s\n", __FILE__);
+	return 2;
+}

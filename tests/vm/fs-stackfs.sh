@@ -1,0 +1,221 @@
+#!/bin/sh
+# In-VM checks that stackfs passes every operation to its lower directory
+# (on hookfs), that its legacy ->mmap reaches hookfs's hooks through the
+# compat path, and that bad mount input is refused cleanly.
+set -eu
+
+FS_SUITE=fs-stackfs
+. "$(dirname "$0")/fs-lib.sh"
+
+H=/mnt/hookfs
+L=$H/lower
+S=/mnt/stackfs
+DBG=/sys/kernel/debug/hookfs
+BUSYBOX=${BUSYBOX:-/bin/busybox}
+
+sb_dir() {
+	echo "$DBG/$(awk -v m="$1" '$5 == m { print $3 }' /proc/self/mountinfo)"
+}
+
+stat_val() {
+	awk -v k="$2" '$1 == k { print $2 }' "$1/stats"
+}
+
+run_copy() {
+	ln -sf "$1" /tmp/true
+	/tmp/true
+}
+
+# same_stat PATH: stackfs and lower agree on type, mode, owner, size, links.
+same_stat() {
+	a=$(stat -c '%F %a %u:%g %s %h %Y' "$S/$1") &&
+		b=$(stat -c '%F %a %u:%g %s %h %Y' "$L/$1") &&
+		echo "stackfs: $a / lower: $b" && [ "$a" = "$b" ]
+}
+
+is_mounted() {
+	grep -q " $1 " /proc/mounts
+}
+
+# mount_rejected OPTIONS MESSAGE: mount fails, logs MESSAGE, mounts nothing.
+mount_rejected() {
+	! mount -t stackfs -o "$1" none /mnt/bad 2>/dev/null &&
+		dmesg_new | grep -E '(^|] )stackfs: ' | grep -F "$2" &&
+		! is_mounted /mnt/bad
+}
+
+check "insmod hookfs" insmod "$FS_MODDIR/hookfs.ko"
+check "insmod stackfs" insmod "$FS_MODDIR/stackfs.ko"
+mkdir -p "$H" "$S" /mnt/bad
+mount -t hookfs none "$H"
+mkdir -p "$L"
+echo before >"$L/old"
+check "mount stackfs over a hookfs directory" \
+	mount -t stackfs -o "lowerdir=$L" none "$S"
+SB=$(sb_dir "$H")
+
+old_visible() {
+	[ "$(cat "$S/old")" = before ]
+}
+check "lookup finds what was on the lower before the mount" old_visible
+
+create_ops() {
+	echo data >"$S/f" && [ "$(cat "$L/f")" = data ] && same_stat f
+}
+check "create and write through stackfs land on the lower" create_ops
+
+lower_write() {
+	echo more >>"$L/f" && [ "$(cat "$S/f")" = "data
+more" ] && same_stat f
+}
+check "writes on the lower are seen through stackfs" lower_write
+
+append_truncate() {
+	echo tail >>"$S/f" && truncate -s 7 "$S/f" &&
+		[ "$(stat -c %s "$L/f")" = 7 ] && same_stat f &&
+		truncate -s 5000 "$S/f" && same_stat f &&
+		cmp "$S/f" "$L/f"
+}
+check "append and truncate pass to the lower" append_truncate
+
+seek_ops() {
+	seq 1 2000 >"$S/seq" &&
+		[ "$(dd if="$S/seq" bs=100 skip=3 count=1 2>/dev/null)" = \
+		  "$(dd if="$L/seq" bs=100 skip=3 count=1 2>/dev/null)" ] &&
+		[ "$(tail -c 5 "$S/seq")" = "2000" ]
+}
+check "llseek (dd skip, tail -c) matches the lower" seek_ops
+
+check "fsync passes to the lower" \
+	dd if=/dev/zero of="$S/synced" bs=4096 count=1 conv=fsync
+
+dir_ops() {
+	mkdir "$S/d" && [ -d "$L/d" ] && same_stat d && mkdir "$S/d/e" &&
+		same_stat d && ! rmdir "$S/d" 2>/dev/null && rmdir "$S/d/e" &&
+		rmdir "$S/d" && [ ! -e "$L/d" ]
+}
+check "mkdir and rmdir pass to the lower" dir_ops
+
+rename_ops() {
+	echo r >"$S/r1" && mv "$S/r1" "$S/r2" && [ ! -e "$L/r1" ] &&
+		[ "$(cat "$L/r2")" = r ] && echo s >"$S/r3" &&
+		mv -f "$S/r3" "$S/r2" && [ "$(cat "$S/r2")" = s ] &&
+		[ "$(cat "$L/r2")" = s ] && mkdir "$S/rd" && mv "$S/rd" "$S/re" &&
+		[ -d "$L/re" ] && [ ! -e "$L/rd" ]
+}
+check "rename (also over an existing file) passes to the lower" rename_ops
+
+unlink_ops() {
+	echo u >"$S/u" && rm "$S/u" && [ ! -e "$L/u" ] && [ ! -e "$S/u" ] &&
+		echo v >"$S/u" && [ "$(cat "$L/u")" = v ]
+}
+check "unlink, then create the same name again" unlink_ops
+
+list_dir() {
+	(cd "$1" && find . -mindepth 1 -maxdepth 1 | sort)
+}
+readdir_ops() {
+	mkdir -p "$L/many" && for i in $(seq 1 300); do : >"$L/many/f$i"; done &&
+		[ "$(list_dir "$S/many")" = "$(list_dir "$L/many")" ] &&
+		[ "$(list_dir "$S")" = "$(list_dir "$L")" ]
+}
+check "readdir lists what the lower lists" readdir_ops
+
+lower_changes() {
+	rm "$L/u" && [ ! -e "$S/u" ] && echo n >"$L/new" &&
+		[ "$(cat "$S/new")" = n ]
+}
+check "changes made on the lower behind stackfs's back are seen" lower_changes
+
+attr_ops() {
+	chmod 0600 "$S/f" && same_stat f && chown 5:6 "$S/f" && same_stat f &&
+		chmod 0644 "$L/f" && same_stat f &&
+		touch -d '2002-03-04 05:06:07' "$S/f" && same_stat f
+}
+check "setattr passes to the lower, attributes stay in sync" attr_ops
+
+symlink_follow() {
+	ln -s f "$L/link" && [ "$(readlink "$S/link")" = f ] &&
+		cmp "$S/link" "$L/f"
+}
+check "a lower symlink reads and follows through stackfs" symlink_follow
+
+cp "$BUSYBOX" "$L/prog"
+exec_compat() {
+	printf '0\n' >"$SB/stats" && run_copy "$S/prog" &&
+		p=$(stat_val "$SB" prepare) && [ "$p" -gt 0 ] &&
+		[ "$(stat_val "$SB" complete)" = "$p" ] &&
+		[ "$(stat_val "$SB" context_mismatch)" = 0 ] &&
+		[ "$(stat_val "$SB" contexts_outstanding)" = 0 ]
+}
+check "exec through stackfs reaches hookfs's prepare and complete" exec_compat
+
+fail_compat() {
+	printf '0\n' >"$SB/stats" && printf '1 5\n' >"$SB/fail_complete" &&
+		! run_copy "$S/prog" 2>/dev/null &&
+		[ "$(stat_val "$SB" complete_failed)" = 1 ] &&
+		[ "$(stat_val "$SB" contexts_outstanding)" = 0 ] &&
+		run_copy "$S/prog"
+}
+check "a failed complete under stackfs fails the mmap, nothing left" fail_compat
+
+touch "$S/pfn-through"
+pfn_through() {
+	probe_is F mmap-byte "$S/pfn-through" 20480
+}
+if [ -x "$FS_PROBE" ]; then
+	check "pfn file remapped in complete is visible through stackfs" pfn_through
+else
+	skip "pfn file remapped in complete is visible through stackfs" \
+		"no $FS_PROBE in the guest"
+fi
+
+# --- mount input ---------------------------------------------------------------
+
+mkdir -p /mnt/notdir && : >/tmp/plainfile
+check "missing lowerdir is rejected" mount_rejected "ro" "missing lowerdir"
+check "relative lowerdir is rejected" \
+	mount_rejected "lowerdir=mnt/hookfs" "lowerdir must be an absolute path"
+check "nonexistent lowerdir is rejected" \
+	mount_rejected "lowerdir=/does/not/exist" "lookup failed (-2)"
+check "non-directory lowerdir is rejected" \
+	mount_rejected "lowerdir=/tmp/plainfile" "is not a directory"
+check "unknown option is rejected" \
+	mount_rejected "lowerdir=$L,bogus=1" "Unknown parameter 'bogus'"
+check "stackfs on stackfs is rejected" \
+	mount_rejected "lowerdir=$S" "is on stackfs itself"
+
+# Two overlayfs levels make depth 2; stackfs on top would be 3.
+deep_stack() {
+	mkdir -p "$H/o1u" "$H/o1w" "$H/o2u" "$H/o2w" /mnt/o1 /mnt/o2 &&
+		mount -t overlay -o "lowerdir=$L,upperdir=$H/o1u,workdir=$H/o1w" ovl /mnt/o1 &&
+		mount -t overlay -o "lowerdir=/mnt/o1,upperdir=$H/o2u,workdir=$H/o2w" ovl /mnt/o2 &&
+		mount_rejected "lowerdir=/mnt/o2" "maximum stacking depth 2 exceeded" &&
+		mount -t stackfs -o lowerdir=/mnt/o1 none /mnt/bad &&
+		[ "$(cat /mnt/bad/old)" = before ] && umount /mnt/bad
+}
+check "depth: on one overlayfs allowed, on two refused" deep_stack
+umount /mnt/o2 2>/dev/null || true
+umount /mnt/o1 2>/dev/null || true
+
+userns_mount() {
+	! unshare -U -r -m mount -t stackfs -o "lowerdir=$L" none /mnt/bad &&
+		! is_mounted /mnt/bad
+}
+check "not mountable from a user namespace" userns_mount
+
+# --- teardown ------------------------------------------------------------------
+
+umount_clean() {
+	umount "$S" && ! is_mounted "$S" && [ "$(cat "$L/old")" = before ]
+}
+check "umount stackfs leaves the lower intact" umount_clean
+check "rmmod stackfs" rmmod stackfs
+not_loaded() {
+	! lsmod | grep -q "^$1 "
+}
+check "lsmod no longer lists stackfs" not_loaded stackfs
+umount "$H"
+check "rmmod hookfs" rmmod hookfs
+
+fs_summary
