@@ -680,6 +680,9 @@ static enum result case_coherence(void)
 	if (!real_has(t.real_fd, cfg.page + 100, s1, sizeof(s1)))
 		r = fail("a MAP_SHARED write is not seen by pread on %s",
 			 t.real_path);
+	/* Fault the page in first, so that a stale private cache shows. */
+	if (shared[2 * cfg.page + 7] == s2[0])
+		shared[2 * cfg.page + 7] = 0;
 	if (pwrite(t.real_fd, s2, sizeof(s2), 2 * cfg.page + 7) != sizeof(s2) ||
 	    memcmp(shared + 2 * cfg.page + 7, s2, sizeof(s2)))
 		r = fail("a pwrite on %s is not seen by the MAP_SHARED mapping",
