@@ -362,10 +362,10 @@ static void obs_end(struct obs *o)
 	trace_collect(o);
 }
 
-enum outcome { NONE, COMPLETE, COMPLETE_FAILED, ABORT };
+enum outcome { NONE, PREPARE_FAILED, COMPLETE, COMPLETE_FAILED, ABORT };
 
 static const char *const outcome_name[] = {
-	"no hook", "complete", "failed complete", "abort"
+	"no hook", "failed prepare", "complete", "failed complete", "abort"
 };
 
 /*
@@ -391,8 +391,10 @@ static int check_outcome(struct obs *o, enum outcome want, int err,
 
 		EXPECT(dp == (want != NONE), "hookfs: %ld prepare(s), want %d (%s)",
 		       dp, want != NONE, outcome_name[want]);
-		EXPECT(dc == (want == COMPLETE), "hookfs: %ld complete(s), want %d",
-		       dc, want == COMPLETE);
+		/* hookfs counts every complete call, failed ones also apart. */
+		EXPECT(dc == (want == COMPLETE || want == COMPLETE_FAILED),
+		       "hookfs: %ld complete(s), want %d", dc,
+		       want == COMPLETE || want == COMPLETE_FAILED);
 		EXPECT(df == (want == COMPLETE_FAILED),
 		       "hookfs: %ld failed complete(s), want %d", df,
 		       want == COMPLETE_FAILED);
@@ -416,6 +418,11 @@ static int check_outcome(struct obs *o, enum outcome want, int err,
 	       o->nabort, want == ABORT);
 	if (bad || want == NONE)
 		return -bad;
+	if (want == PREPARE_FAILED) {
+		EXPECT(o->prep.ret == -err, "trace: prepare ret=%d, want %d",
+		       o->prep.ret, -err);
+		return -bad;
+	}
 
 	last = want == ABORT ? &o->abort : &o->comp;
 	EXPECT(o->prep.ret == 0, "trace: prepare ret=%d", o->prep.ret);
@@ -509,10 +516,23 @@ static bool is_g(void)
 	return strcmp(cfg.stack, "G") == 0;
 }
 
+/* Open the read-write file with zeroed content, so no earlier run shows. */
 static int open_rw(struct target *t)
 {
-	return is_g() ? target_memfd(t, RW_PAGES * cfg.page) :
-			target_open(t, "rw", O_RDWR);
+	static char zeros[RW_PAGES * 4096];
+	size_t len = RW_PAGES * cfg.page;
+
+	if (is_g())
+		return target_memfd(t, len);
+	if (target_open(t, "rw", O_RDWR))
+		return -1;
+	if (len > sizeof(zeros) ||
+	    pwrite(t->real_fd, zeros, len, 0) != (ssize_t)len) {
+		fail("cannot clear %s", t->real_path);
+		target_close(t);
+		return -1;
+	}
+	return 0;
 }
 
 static const char *expected_pathflag(void)
@@ -873,7 +893,8 @@ static enum result case_abort(void)
 {
 	enum result r = is_g() ? skip("the sweep maps the hookfs data file; none on shmem") :
 				 need_trace();
-	int n, nth_fd, err, aborts = 0, early = 0, ret, uncheckable = 0;
+	int n, nth_fd, err, aborts = 0, early = 0, in_prepare = 0, ret;
+	int in_complete = 0, uncheckable = 0;
 	size_t len = 4 * cfg.page;
 	struct target t;
 	bool injected;
@@ -901,10 +922,16 @@ static enum result case_abort(void)
 			munmap(addr, len);
 			ret = check_outcome(&o, COMPLETE, 0, (unsigned long)addr,
 					    len, expected_pathflag());
-		} else if (o.nprep == 0 && (!o.stats ||
-					    o.after.prepare == o.before.prepare)) {
+		} else if (o.nprep == 0) {
 			early++;	/* failed before prepare */
 			ret = check_outcome(&o, NONE, 0, 0, 0, "");
+		} else if (o.prep.ret) {
+			in_prepare++;	/* prepare's own allocation failed */
+			ret = check_outcome(&o, PREPARE_FAILED, err, 0, 0, "");
+		} else if (o.ncomp) {
+			in_complete++;	/* an allocation inside complete */
+			ret = check_outcome(&o, COMPLETE_FAILED, err, 0, 0,
+					    expected_pathflag());
 		} else {
 			aborts++;
 			ret = check_outcome(&o, ABORT, err, 0, 0,
@@ -926,8 +953,8 @@ static enum result case_abort(void)
 	}
 	target_close(&t);
 	close(nth_fd);
-	diag("%d injection points: %d failed before prepare, %d aborted",
-	     n - 1, early, aborts);
+	diag("%d injection points: %d failed before prepare, %d in prepare, %d in complete, %d aborted",
+	     n - 1, early, in_prepare, in_complete, aborts);
 	if (r != PASS)
 		return r;
 	if (n > MAX_FAIL_NTH)

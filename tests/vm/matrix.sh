@@ -245,13 +245,17 @@ setup_failslab
 FAILURES=0
 
 progress "load modules"
+for m in hookfs stackfs; do
+	[ "$m" = hookfs ] && [ -n "$LOWER" ] && continue
+	[ -f "$MODULES/$m.ko" ] || { echo "matrix.sh: $MODULES/$m.ko is missing" >&2; exit 1; }
+done
 if [ -z "$LOWER" ]; then
 	insmod "$MODULES/hookfs.ko"
-	mnt "$WORK/hookfs" -t hookfs none
 	BASE=$WORK/hookfs
+	mkdir -p "$BASE"
+	mount -t hookfs none "$BASE"
 	HOOKFS_DEV=$(dev_of "$BASE")
-	BASE_MOUNT=$MOUNTS
-	MOUNTS=
+	BASE_MOUNT=$BASE
 else
 	BASE=$LOWER/nestmap-matrix.$$
 	HOOKFS_DEV=
