@@ -277,6 +277,7 @@ struct tev {
 	char ctx[64];
 	int ret;
 	char path[16];
+	int seq;		/* line number in the trace */
 };
 
 struct obs {
@@ -318,12 +319,14 @@ static void trace_collect(struct obs *o)
 {
 	char path[PATH_MAX], *text, *line, *save = NULL;
 	struct tev ev;
+	int seq = 0;
 
 	o->nprep = o->ncomp = o->nabort = 0;
 	path_in(path, cfg.tracefs, "trace");
 	text = read_all(path);
 	for (line = text ? strtok_r(text, "\n", &save) : NULL; line;
 	     line = strtok_r(NULL, "\n", &save)) {
+		ev.seq = seq++;
 		if (trace_parse(line, "mmap_prepare", o->dev, o->ino, &ev)) {
 			if (!o->nprep++)
 				o->prep = ev;
@@ -431,6 +434,8 @@ static int check_outcome(struct obs *o, enum outcome want, int err,
 	EXPECT(strcmp(o->prep.ctx, last->ctx) == 0,
 	       "trace: context handoff broken: prepare ctx=%s, %s ctx=%s",
 	       o->prep.ctx, outcome_name[want], last->ctx);
+	EXPECT(o->prep.seq < last->seq, "trace: %s before prepare",
+	       outcome_name[want]);
 	EXPECT(strcmp(last->path, pathflag) == 0, "trace: path=%s, want %s",
 	       last->path, pathflag);
 	if (want == COMPLETE) {
@@ -895,14 +900,22 @@ static enum result case_abort(void)
 				 need_trace();
 	int n, nth_fd, err, aborts = 0, early = 0, in_prepare = 0, ret;
 	int in_complete = 0, uncheckable = 0;
+	bool injected, ignores_kernel;
+	char *gfp_wait;
 	size_t len = 4 * cfg.page;
 	struct target t;
-	bool injected;
 	struct obs o;
 	void *addr;
 
 	if (r != PASS)
 		return r;
+	gfp_wait = read_all("/sys/kernel/debug/failslab/ignore-gfp-wait");
+	if (!gfp_wait)
+		return skip("kernel lacks failslab in debugfs (CONFIG_FAILSLAB, CONFIG_FAULT_INJECTION_DEBUG_FS)");
+	ignores_kernel = gfp_wait[0] != 'N';
+	free(gfp_wait);
+	if (ignores_kernel)
+		return fail("failslab/ignore-gfp-wait is not N: GFP_KERNEL allocations cannot fail");
 	nth_fd = fail_nth_fd();
 	if (nth_fd < 0)
 		return skip("kernel lacks /proc/thread-self/fail-nth (CONFIG_FAULT_INJECTION)");
