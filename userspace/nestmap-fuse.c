@@ -561,6 +561,35 @@ static int serve_init(struct fuse_session *se)
 	return 0;
 }
 
+/*
+ * Go to the background once the mount works. Unlike fuse_daemonize() this
+ * keeps stderr, so a failed fuse_passthrough_open() stays visible.
+ */
+static int daemonize(void)
+{
+	int null_fd;
+	pid_t pid;
+
+	pid = fork();
+	if (pid < 0) {
+		perror("nestmap-fuse: fork");
+		return -1;
+	}
+	if (pid > 0)
+		_exit(0);
+	setsid();
+	if (chdir("/"))
+		return -1;
+	null_fd = open("/dev/null", O_RDWR);
+	if (null_fd >= 0) {
+		dup2(null_fd, STDIN_FILENO);
+		dup2(null_fd, STDOUT_FILENO);
+		if (null_fd > STDERR_FILENO)
+			close(null_fd);
+	}
+	return 0;
+}
+
 int main(int argc, char *argv[])
 {
 	static const struct option longopts[] = {
@@ -640,7 +669,7 @@ int main(int argc, char *argv[])
 		goto out_signals;
 	if (serve_init(se))
 		goto out_unmount;
-	if (fuse_daemonize(foreground))
+	if (!foreground && daemonize())
 		goto out_unmount;
 	ret = fuse_session_loop(se) ? 1 : 0;
 out_unmount:
