@@ -1,0 +1,292 @@
+#!/bin/sh
+# The nested-mmap matrix, run as root inside the guest (busybox sh).
+#
+# Mounts each stack of SPEC.md over hookfs (or, with --lower DIR, stacks
+# B, C and E over the user's directory), runs nestmap-mmaptest on it,
+# tears it down again and prints one table: rows are cases, columns are
+# stacks. A failed unmount or rmmod, and a kernel WARNING/BUG/Oops/
+# lockdep/KASAN report during the run, are failures too.
+set -eu
+
+BIN=${NESTMAP_BIN:-/opt/nestmap/bin}
+MODULES=${NESTMAP_MODULES:-/opt/nestmap/modules}
+WORK=/tmp/nestmap-matrix
+CASES="hooks coherence prepopulate complete-failure abort misdeclared
+permissions pfn mremap fork munmap maps teardown"
+STACK_TIMEOUT=600
+
+usage() {
+	cat <<-EOF
+	usage: matrix.sh [--lower DIR] [--stacks LIST]
+	  --lower DIR    run stacks B, C and E over DIR instead of hookfs
+	                 (hooks are then checked through trace events only)
+	  --stacks LIST  only these stacks, e.g. A,B,G (default: all)
+	EOF
+}
+
+LOWER=
+STACKS=
+while [ $# -gt 0 ]; do
+	case $1 in
+	--lower) [ $# -ge 2 ] || { usage >&2; exit 2; }; LOWER=$2; shift 2 ;;
+	--stacks) [ $# -ge 2 ] || { usage >&2; exit 2; }; STACKS=$2; shift 2 ;;
+	-h|--help) usage; exit 0 ;;
+	*) echo "matrix.sh: unknown argument '$1'" >&2; usage >&2; exit 2 ;;
+	esac
+done
+if [ -n "$LOWER" ]; then
+	[ -d "$LOWER" ] || { echo "matrix.sh: --lower $LOWER is not a directory" >&2; exit 2; }
+	LOWER=$(cd "$LOWER" && pwd)
+	ALL_STACKS="B C E"
+else
+	ALL_STACKS="A B C D E F G"
+fi
+STACKS=$(echo "${STACKS:-$ALL_STACKS}" | tr ',' ' ')
+for s in $STACKS; do
+	case " $ALL_STACKS " in
+	*" $s "*) ;;
+	*) echo "matrix.sh: no stack '$s' in this mode (have: $ALL_STACKS)" >&2; exit 2 ;;
+	esac
+done
+
+START=$(date +%s)
+progress() {
+	echo "[matrix $(($(date +%s) - START))s] $*"
+}
+
+# ---- results: one file per cell, $WORK/results/STACK.CASE ----
+
+set_cell() {
+	echo "$3" >"$WORK/results/$1.$2"
+}
+
+# Turn one KTAP run into cells; cases it did not report become FAIL.
+record_ktap() {
+	stack=$1 ktap=$2
+	for c in $CASES; do
+		[ "$c" = teardown ] && continue
+		line=$(grep -E "^(not )?ok [0-9]+ $stack/$c( |\$)" "$ktap" || true)
+		case $line in
+		"not ok"*) set_cell "$stack" "$c" FAIL ;;
+		*"# SKIP"*) set_cell "$stack" "$c" SKIP ;;
+		ok*) set_cell "$stack" "$c" PASS ;;
+		*) set_cell "$stack" "$c" FAIL ;;
+		esac
+	done
+}
+
+fail_all() {
+	for c in $CASES; do
+		set_cell "$1" "$c" FAIL
+	done
+}
+
+print_table() {
+	printf '%-18s' case
+	for s in $STACKS; do printf ' %-4s' "$s"; done
+	echo
+	for c in $CASES; do
+		printf '%-18s' "$c"
+		for s in $STACKS; do
+			printf ' %-4s' "$(cat "$WORK/results/$s.$c" 2>/dev/null || echo '-')"
+		done
+		echo
+	done
+}
+
+# ---- environment ----
+
+mount_pseudo() {
+	grep -q " /sys/kernel/debug debugfs" /proc/mounts ||
+		mount -t debugfs none /sys/kernel/debug
+	if [ ! -d /sys/kernel/tracing/events ] && [ -d /sys/kernel/tracing ]; then
+		mount -t tracefs none /sys/kernel/tracing || true
+	fi
+}
+
+setup_tracing() {
+	if [ -d /sys/kernel/tracing/events/mmap ]; then
+		echo 1 >/sys/kernel/tracing/events/mmap/enable
+		: >/sys/kernel/tracing/trace
+	else
+		echo "# no events/mmap in tracefs: hook cases will SKIP"
+	fi
+}
+
+# Let fail-nth fail GFP_KERNEL slab allocations, quietly.
+setup_failslab() {
+	fs=/sys/kernel/debug/failslab
+	if [ -d $fs ]; then
+		echo N >$fs/ignore-gfp-wait
+		echo 0 >$fs/verbose
+	else
+		echo "# no $fs: the abort case will SKIP"
+	fi
+}
+
+# dev_of DIR: the MAJ:MIN of the filesystem mounted exactly at DIR.
+dev_of() {
+	awk -v m="$1" '$5 == m { d = $3 } END { print d }' /proc/self/mountinfo
+}
+
+# The files nestmap-mmaptest expects; hookfs picks kinds by name prefix.
+make_files() {
+	mkdir -p "$1" &&
+	dd if=/dev/zero of="$1/data" bs=4096 count=64 2>/dev/null &&
+	dd if=/dev/zero of="$1/rw" bs=4096 count=16 2>/dev/null &&
+	touch "$1/pfn" "$1/bad-complete" "$1/bad-abort"
+}
+
+# ---- stacks: each sets DIR, LOWER_DIR, UPPER_DIR and its unmount list ----
+
+MOUNTS=
+mnt() {
+	target=$1
+	shift
+	mkdir -p "$target" && mount "$@" "$target" && MOUNTS="$target $MOUNTS"
+}
+
+tmpfs_upper() {
+	mnt "$WORK/$1-tmp" -t tmpfs none &&
+	mkdir -p "$WORK/$1-tmp/upper" "$WORK/$1-tmp/work" &&
+	UPPER_DIR=$WORK/$1-tmp/upper
+}
+
+overlay() {	# overlay MOUNTPOINT LOWER UPPER WORK
+	mnt "$1" -t overlay -o "lowerdir=$2,upperdir=$3,workdir=$4" none
+}
+
+fuse() {	# fuse MOUNTPOINT BACKING
+	mkdir -p "$1" && "$BIN/nestmap-fuse" --backing "$2" "$1" &&
+	MOUNTS="$1 $MOUNTS"
+}
+
+setup_stack() {
+	s=$1 base=$2
+	UPPER_DIR=
+	LOWER_DIR=$base/$s
+	DIR=$WORK/$s
+	case $s in
+	A)	make_files "$LOWER_DIR" && DIR=$LOWER_DIR ;;
+	B)	make_files "$LOWER_DIR" &&
+		mnt "$DIR" -t stackfs -o "lowerdir=$LOWER_DIR" none ;;
+	C)	make_files "$LOWER_DIR" && tmpfs_upper C &&
+		overlay "$DIR" "$LOWER_DIR" "$UPPER_DIR" "$WORK/C-tmp/work" ;;
+	D)	LOWER_DIR=$base/D/lower UPPER_DIR=$base/D/upper &&
+		make_files "$LOWER_DIR" && mkdir -p "$UPPER_DIR" "$base/D/work" &&
+		overlay "$DIR" "$LOWER_DIR" "$UPPER_DIR" "$base/D/work" ;;
+	E)	make_files "$LOWER_DIR" && fuse "$DIR" "$LOWER_DIR" ;;
+	F)	make_files "$LOWER_DIR" && tmpfs_upper F &&
+		overlay "$WORK/F-ovl" "$LOWER_DIR" "$UPPER_DIR" "$WORK/F-tmp/work" &&
+		mnt "$DIR" -t stackfs -o "lowerdir=$WORK/F-ovl" none ;;
+	G)	;;
+	esac
+}
+
+# Unmount what setup_stack mounted, newest first; false if any stays.
+teardown_stack() {
+	ok=0
+	for m in $MOUNTS; do
+		if ! umount "$m"; then
+			echo "# umount $m failed"
+			ok=1
+		fi
+	done
+	MOUNTS=
+	return $ok
+}
+
+run_stack() {
+	s=$1 base=$2 hookfs_dev=$3
+	ktap=$WORK/ktap.$s
+	progress "stack $s: setup"
+	if ! setup_stack "$s" "$base"; then
+		echo "# stack $s: setup failed"
+		fail_all "$s"
+		teardown_stack || true
+		return
+	fi
+	progress "stack $s: test"
+	if [ "$s" = G ]; then
+		set -- --stack G
+	else
+		set -- --stack "$s" --dir "$DIR" --lower-dir "$LOWER_DIR"
+		[ -z "$UPPER_DIR" ] || set -- "$@" --upper-dir "$UPPER_DIR"
+		[ -z "$hookfs_dev" ] || set -- "$@" --hookfs-dev "$hookfs_dev"
+	fi
+	rc=0
+	timeout -s KILL "$STACK_TIMEOUT" "$BIN/nestmap-mmaptest" "$@" \
+		>"$ktap" 2>&1 || rc=$?
+	cat "$ktap"
+	echo "# stack $s: nestmap-mmaptest exit status $rc"
+	record_ktap "$s" "$ktap"
+	progress "stack $s: teardown"
+	if teardown_stack; then
+		set_cell "$s" teardown PASS
+	else
+		set_cell "$s" teardown FAIL
+	fi
+}
+
+kernel_log_clean() {
+	dmesg | tail -n +"$((DMESG_LINES + 1))" >"$WORK/dmesg.new"
+	! grep -E 'WARNING:|BUG:|Oops|possible circular locking|lockdep|KASAN|INFO: task .* blocked|RCU stall' \
+		"$WORK/dmesg.new"
+}
+
+# ---- main ----
+
+rm -rf "$WORK"
+mkdir -p "$WORK/results"
+DMESG_LINES=$(dmesg | wc -l)
+mount_pseudo
+setup_tracing
+setup_failslab
+FAILURES=0
+
+progress "load modules"
+for m in hookfs stackfs; do
+	[ "$m" = hookfs ] && [ -n "$LOWER" ] && continue
+	[ -f "$MODULES/$m.ko" ] || { echo "matrix.sh: $MODULES/$m.ko is missing" >&2; exit 1; }
+done
+if [ -z "$LOWER" ]; then
+	insmod "$MODULES/hookfs.ko"
+	BASE=$WORK/hookfs
+	mkdir -p "$BASE"
+	mount -t hookfs none "$BASE"
+	HOOKFS_DEV=$(dev_of "$BASE")
+	BASE_MOUNT=$BASE
+else
+	BASE=$LOWER/nestmap-matrix.$$
+	HOOKFS_DEV=
+	BASE_MOUNT=
+fi
+insmod "$MODULES/stackfs.ko"
+
+for s in $STACKS; do
+	run_stack "$s" "$BASE" "$HOOKFS_DEV"
+done
+
+progress "unload modules"
+if [ -n "$BASE_MOUNT" ]; then
+	umount "$BASE_MOUNT" || { echo "# umount $BASE_MOUNT failed"; FAILURES=$((FAILURES + 1)); }
+else
+	rm -rf "$BASE"
+fi
+for m in stackfs hookfs; do
+	[ "$m" = hookfs ] && [ -n "$LOWER" ] && continue
+	rmmod "$m" || { echo "# rmmod $m failed"; FAILURES=$((FAILURES + 1)); }
+done
+if ! kernel_log_clean; then
+	echo "# the kernel log has a WARNING/BUG/Oops/lockdep/KASAN report"
+	FAILURES=$((FAILURES + 1))
+fi
+
+echo
+print_table
+pass=$(cat "$WORK"/results/* | grep -c PASS || true)
+fail=$(($(cat "$WORK"/results/* | grep -c FAIL || true) + FAILURES))
+skip=$(cat "$WORK"/results/* | grep -c SKIP || true)
+echo "matrix: $pass passed, $fail failed, $skip skipped"
+progress "done"
+[ "$fail" -eq 0 ]
