@@ -1478,18 +1478,31 @@ static int parse_args(int argc, char *argv[], bool *selected)
 
 	while ((opt = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
 		switch (opt) {
-		case 's': cfg.stack = optarg; break;
-		case 'd': cfg.dir = optarg; break;
-		case 'l': cfg.lower_dir = optarg; break;
-		case 'u': cfg.upper_dir = optarg; break;
-		case 'H': cfg.hookfs_dev = optarg; break;
+		case 's':
+			cfg.stack = optarg;
+			break;
+		case 'd':
+			cfg.dir = optarg;
+			break;
+		case 'l':
+			cfg.lower_dir = optarg;
+			break;
+		case 'u':
+			cfg.upper_dir = optarg;
+			break;
+		case 'H':
+			cfg.hookfs_dev = optarg;
+			break;
 		case 'c':
 			if (!select_cases(optarg, selected))
 				return 2;
 			any = true;
 			break;
-		case 'h': usage(stdout); exit(0);
-		default: return 2;
+		case 'h':
+			usage(stdout);
+			exit(0);
+		default:
+			return 2;
 		}
 	}
 	if (optind != argc || !cfg.stack || strlen(cfg.stack) != 1 ||
