@@ -249,8 +249,12 @@ for m in hookfs stackfs; do
 	[ "$m" = hookfs ] && [ -n "$LOWER" ] && continue
 	[ -f "$MODULES/$m.ko" ] || { echo "matrix.sh: $MODULES/$m.ko is missing" >&2; exit 1; }
 done
+load() {
+	insmod "$MODULES/$1.ko" ||
+		{ echo "matrix.sh: cannot load $MODULES/$1.ko (built for another kernel?)" >&2; exit 1; }
+}
 if [ -z "$LOWER" ]; then
-	insmod "$MODULES/hookfs.ko"
+	load hookfs
 	BASE=$WORK/hookfs
 	mkdir -p "$BASE"
 	mount -t hookfs none "$BASE"
@@ -261,7 +265,7 @@ else
 	HOOKFS_DEV=
 	BASE_MOUNT=
 fi
-insmod "$MODULES/stackfs.ko"
+load stackfs
 
 for s in $STACKS; do
 	run_stack "$s" "$BASE" "$HOOKFS_DEV"
