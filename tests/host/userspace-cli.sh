@@ -19,10 +19,11 @@ expect() {
 	"$@" >"$TMP/out" 2>&1 || rc=$?
 	if [ "$rc" -eq "$want_rc" ] && grep -q -- "$want_text" "$TMP/out"; then
 		pass=$((pass + 1))
+		echo "ok $((pass + fail)) userspace-cli/$name"
 	else
 		fail=$((fail + 1))
-		echo "FAIL: $name: exit $rc (want $want_rc), output:"
-		sed 's/^/    /' "$TMP/out"
+		echo "not ok $((pass + fail)) userspace-cli/$name # exit $rc (want $want_rc)"
+		sed 's/^/#   /' "$TMP/out"
 	fi
 }
 

@@ -6,7 +6,7 @@
 set -eu
 
 FS_SUITE=fs-hookfs
-. "$(dirname "$0")/fs-lib.sh"
+. "$(dirname "$0")/fs-lib.inc"
 
 M=/mnt/hookfs
 DBG=/sys/kernel/debug/hookfs

@@ -5,7 +5,7 @@
 set -eu
 
 FS_SUITE=fs-stackfs
-. "$(dirname "$0")/fs-lib.sh"
+. "$(dirname "$0")/fs-lib.inc"
 
 H=/mnt/hookfs
 L=$H/lower
