@@ -9,24 +9,6 @@ FS_SUITE=fs-hookfs
 . "$(dirname "$0")/fs-lib.inc"
 
 M=/mnt/hookfs
-DBG=/sys/kernel/debug/hookfs
-BUSYBOX=${BUSYBOX:-/bin/busybox}
-
-# Debugfs directory of the hookfs mounted at $1 ("MAJ:MIN" of the sb).
-sb_dir() {
-	echo "$DBG/$(awk -v m="$1" '$5 == m { print $3 }' /proc/self/mountinfo)"
-}
-
-# stat_val DIR NAME: one counter from DIR/stats.
-stat_val() {
-	awk -v k="$2" '$1 == k { print $2 }' "$1/stats"
-}
-
-# run_copy FILE: exec FILE (a busybox copy) as "true".
-run_copy() {
-	ln -sf "$1" /tmp/true
-	/tmp/true
-}
 
 # write_knob FILE VALUE: fails when the kernel rejects the write.
 write_knob() {

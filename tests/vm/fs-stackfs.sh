@@ -10,21 +10,6 @@ FS_SUITE=fs-stackfs
 H=/mnt/hookfs
 L=$H/lower
 S=/mnt/stackfs
-DBG=/sys/kernel/debug/hookfs
-BUSYBOX=${BUSYBOX:-/bin/busybox}
-
-sb_dir() {
-	echo "$DBG/$(awk -v m="$1" '$5 == m { print $3 }' /proc/self/mountinfo)"
-}
-
-stat_val() {
-	awk -v k="$2" '$1 == k { print $2 }' "$1/stats"
-}
-
-run_copy() {
-	ln -sf "$1" /tmp/true
-	/tmp/true
-}
 
 # same_stat PATH: stackfs and lower agree on type, mode, owner, size, links.
 same_stat() {
