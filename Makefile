@@ -11,7 +11,7 @@ KBUILD_LOCK := /tmp/nestmap-kbuild.lock
 DEBUG_INITRD := $(BUILD)/initramfs-debug.cpio.gz
 DEBIAN_PACKAGES := build-essential git python3 xz-utils qemu-system-x86 \
 	busybox-static flex bison bc libelf-dev libssl-dev cpio liburcu-dev \
-	meson ninja-build debian-archive-keyring
+	meson ninja-build pkg-config debian-archive-keyring
 SUDO := $(if $(filter 0,$(shell id -u)),,sudo)
 # Extra options for qemu/run in `make run`, e.g. RUN_ARGS="--timeout 600".
 RUN_ARGS ?=
