@@ -14,6 +14,7 @@ WORK=/tmp/nestmap-matrix
 CASES="hooks coherence prepopulate complete-failure abort misdeclared
 permissions pfn mremap fork munmap maps teardown"
 STACK_TIMEOUT=600
+. "$(dirname "$0")/stacks.inc"
 
 usage() {
 	cat <<-EOF
@@ -94,108 +95,6 @@ print_table() {
 	done
 }
 
-# ---- environment ----
-
-mount_pseudo() {
-	grep -q " /sys/kernel/debug debugfs" /proc/mounts ||
-		mount -t debugfs none /sys/kernel/debug
-	if [ ! -d /sys/kernel/tracing/events ] && [ -d /sys/kernel/tracing ]; then
-		mount -t tracefs none /sys/kernel/tracing || true
-	fi
-}
-
-setup_tracing() {
-	if [ -d /sys/kernel/tracing/events/mmap ]; then
-		echo 1 >/sys/kernel/tracing/events/mmap/enable
-		: >/sys/kernel/tracing/trace
-	else
-		echo "# no events/mmap in tracefs: hook cases will SKIP"
-	fi
-}
-
-# Let fail-nth fail GFP_KERNEL slab allocations, quietly.
-setup_failslab() {
-	fs=/sys/kernel/debug/failslab
-	if [ -d $fs ]; then
-		echo N >$fs/ignore-gfp-wait
-		echo 0 >$fs/verbose
-	else
-		echo "# no $fs: the abort case will SKIP"
-	fi
-}
-
-# dev_of DIR: the MAJ:MIN of the filesystem mounted exactly at DIR.
-dev_of() {
-	awk -v m="$1" '$5 == m { d = $3 } END { print d }' /proc/self/mountinfo
-}
-
-# The files nestmap-mmaptest expects; hookfs picks kinds by name prefix.
-make_files() {
-	mkdir -p "$1" &&
-	dd if=/dev/zero of="$1/data" bs=4096 count=64 2>/dev/null &&
-	dd if=/dev/zero of="$1/rw" bs=4096 count=16 2>/dev/null &&
-	touch "$1/pfn" "$1/bad-complete" "$1/bad-abort"
-}
-
-# ---- stacks: each sets DIR, LOWER_DIR, UPPER_DIR and its unmount list ----
-
-MOUNTS=
-mnt() {
-	target=$1
-	shift
-	mkdir -p "$target" && mount "$@" "$target" && MOUNTS="$target $MOUNTS"
-}
-
-tmpfs_upper() {
-	mnt "$WORK/$1-tmp" -t tmpfs none &&
-	mkdir -p "$WORK/$1-tmp/upper" "$WORK/$1-tmp/work" &&
-	UPPER_DIR=$WORK/$1-tmp/upper
-}
-
-overlay() {	# overlay MOUNTPOINT LOWER UPPER WORK
-	mnt "$1" -t overlay -o "lowerdir=$2,upperdir=$3,workdir=$4" none
-}
-
-fuse() {	# fuse MOUNTPOINT BACKING
-	mkdir -p "$1" && "$BIN/nestmap-fuse" --backing "$2" "$1" &&
-	MOUNTS="$1 $MOUNTS"
-}
-
-setup_stack() {
-	s=$1 base=$2
-	UPPER_DIR=
-	LOWER_DIR=$base/$s
-	DIR=$WORK/$s
-	case $s in
-	A)	make_files "$LOWER_DIR" && DIR=$LOWER_DIR ;;
-	B)	make_files "$LOWER_DIR" &&
-		mnt "$DIR" -t stackfs -o "lowerdir=$LOWER_DIR" none ;;
-	C)	make_files "$LOWER_DIR" && tmpfs_upper C &&
-		overlay "$DIR" "$LOWER_DIR" "$UPPER_DIR" "$WORK/C-tmp/work" ;;
-	D)	LOWER_DIR=$base/D/lower UPPER_DIR=$base/D/upper &&
-		make_files "$LOWER_DIR" && mkdir -p "$UPPER_DIR" "$base/D/work" &&
-		overlay "$DIR" "$LOWER_DIR" "$UPPER_DIR" "$base/D/work" ;;
-	E)	make_files "$LOWER_DIR" && fuse "$DIR" "$LOWER_DIR" ;;
-	F)	make_files "$LOWER_DIR" && tmpfs_upper F &&
-		overlay "$WORK/F-ovl" "$LOWER_DIR" "$UPPER_DIR" "$WORK/F-tmp/work" &&
-		mnt "$DIR" -t stackfs -o "lowerdir=$WORK/F-ovl" none ;;
-	G)	;;
-	esac
-}
-
-# Unmount what setup_stack mounted, newest first; false if any stays.
-teardown_stack() {
-	ok=0
-	for m in $MOUNTS; do
-		if ! umount "$m"; then
-			echo "# umount $m failed"
-			ok=1
-		fi
-	done
-	MOUNTS=
-	return $ok
-}
-
 run_stack() {
 	s=$1 base=$2 hookfs_dev=$3
 	ktap=$WORK/ktap.$s
@@ -226,12 +125,6 @@ run_stack() {
 	else
 		set_cell "$s" teardown FAIL
 	fi
-}
-
-kernel_log_clean() {
-	dmesg | tail -n +"$((DMESG_LINES + 1))" >"$WORK/dmesg.new"
-	! grep -E 'WARNING:|BUG:|Oops|possible circular locking|lockdep|KASAN|INFO: task .* blocked|RCU stall' \
-		"$WORK/dmesg.new"
 }
 
 # ---- main ----
