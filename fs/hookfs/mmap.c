@@ -222,14 +222,12 @@ int hookfs_mmap_complete(struct file *file, struct vm_area_struct *vma,
 	if (!ctx) {
 		/* Not a live record of ours: count it and leave it alone. */
 		sbi = HOOKFS_SB(file_inode(file)->i_sb);
-		hookfs_stat_add(sbi, HOOKFS_STAT_COMPLETE, 1);
 		hookfs_stat_add(sbi, HOOKFS_STAT_CONTEXT_MISMATCH, 1);
 		hookfs_stat_add(sbi, HOOKFS_STAT_COMPLETE_FAILED, 1);
 		return -EINVAL;
 	}
 
 	sbi = ctx->sbi;
-	hookfs_stat_add(sbi, HOOKFS_STAT_COMPLETE, 1);
 	if (vma->vm_private_data != ctx->private_data) {
 		hookfs_stat_add(sbi, HOOKFS_STAT_CONTEXT_MISMATCH, 1);
 		err = -EINVAL;
@@ -239,8 +237,9 @@ int hookfs_mmap_complete(struct file *file, struct vm_area_struct *vma,
 		if (!err)
 			err = hookfs_complete_kind(file, vma, context, ctx);
 	}
-	if (err)
-		hookfs_stat_add(sbi, HOOKFS_STAT_COMPLETE_FAILED, 1);
+	/* complete + complete_failed + abort == prepare, once all settle. */
+	hookfs_stat_add(sbi, err ? HOOKFS_STAT_COMPLETE_FAILED :
+			HOOKFS_STAT_COMPLETE, 1);
 	hookfs_ctx_release(ctx);
 	return err;
 }

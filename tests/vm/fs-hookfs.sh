@@ -242,7 +242,8 @@ check "knobs accept good values" knob_set
 fail_complete() {
 	reset_stats && write_knob "$SB/fail_complete" '1 5' &&
 		! run_copy "$M/prog" 2>/dev/null &&
-		stats_are complete_failed=1 abort=0 contexts_outstanding=0 &&
+		stats_are complete=0 complete_failed=1 abort=0 \
+			contexts_outstanding=0 &&
 		[ "$(cat "$SB/fail_complete")" = '0 5' ] && run_copy "$M/prog"
 }
 check "fail_complete fails exactly the next N completes" fail_complete
