@@ -215,19 +215,22 @@ static int maps_count_inode(dev_t dev, ino_t ino)
 /* ---- hookfs stats ---- */
 
 struct hstats {
-	long prepare, complete, abort, complete_failed, context_mismatch;
+	long prepare, prepare_failed, complete, abort, complete_failed;
+	long context_mismatch;
 	long contexts_outstanding, pages_prepopulated;
 };
 
 static int hstats_read(struct hstats *s)
 {
 	static const char *const keys[] = {
-		"prepare", "complete", "abort", "complete_failed",
+		"prepare", "prepare_failed", "complete", "abort",
+		"complete_failed",
 		"context_mismatch", "contexts_outstanding",
 		"pages_prepopulated"
 	};
 	long *vals[] = {
-		&s->prepare, &s->complete, &s->abort, &s->complete_failed,
+		&s->prepare, &s->prepare_failed, &s->complete, &s->abort,
+		&s->complete_failed,
 		&s->context_mismatch, &s->contexts_outstanding,
 		&s->pages_prepopulated
 	};
@@ -387,14 +390,19 @@ static int check_outcome(struct obs *o, enum outcome want, int err,
 #define EXPECT(cond, ...) do { if (!(cond)) { diag(__VA_ARGS__); bad = 1; } } while (0)
 	if (o->stats) {
 		long dp = o->after.prepare - o->before.prepare;
+		long dpf = o->after.prepare_failed - o->before.prepare_failed;
 		long dc = o->after.complete - o->before.complete;
 		long df = o->after.complete_failed - o->before.complete_failed;
 		long da = o->after.abort - o->before.abort;
 		long dm = o->after.context_mismatch -
 			  o->before.context_mismatch;
 
-		EXPECT(dp == (want != NONE), "hookfs: %ld prepare(s), want %d (%s)",
-		       dp, want != NONE, outcome_name[want]);
+		EXPECT(dp == (want > PREPARE_FAILED),
+		       "hookfs: %ld successful prepare(s), want %d (%s)",
+		       dp, want > PREPARE_FAILED, outcome_name[want]);
+		EXPECT(dpf == (want == PREPARE_FAILED),
+		       "hookfs: %ld failed prepare(s), want %d", dpf,
+		       want == PREPARE_FAILED);
 		EXPECT(dc == (want == COMPLETE),
 		       "hookfs: %ld successful complete(s), want %d", dc,
 		       want == COMPLETE);

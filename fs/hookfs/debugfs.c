@@ -4,7 +4,8 @@
  *
  *   /sys/kernel/debug/hookfs/total/stats
  *   /sys/kernel/debug/hookfs/<MAJ>:<MIN>/{stats,prepopulate,fail_complete,
- *                       fail_prepare,prepare_delay_ms,complete_delay_ms}
+ *                       fail_prepare,fail_action,prepare_delay_ms,
+ *                       complete_delay_ms}
  *
  * Every file is root-only. A write that does not parse changes nothing and
  * fails with -EINVAL.
@@ -27,6 +28,7 @@ static struct dentry *hookfs_debugfs_root;
 
 static const char * const hookfs_stat_names[HOOKFS_NR_STATS] = {
 	[HOOKFS_STAT_PREPARE]			= "prepare",
+	[HOOKFS_STAT_PREPARE_FAILED]		= "prepare_failed",
 	[HOOKFS_STAT_COMPLETE]			= "complete",
 	[HOOKFS_STAT_ABORT]			= "abort",
 	[HOOKFS_STAT_COMPLETE_FAILED]		= "complete_failed",
@@ -243,6 +245,8 @@ void hookfs_debugfs_add_sb(struct super_block *sb)
 			    &sbi->fail_complete, &hookfs_fail_fops);
 	debugfs_create_file("fail_prepare", HOOKFS_KNOB_MODE, dir,
 			    &sbi->fail_prepare, &hookfs_fail_fops);
+	debugfs_create_file("fail_action", HOOKFS_KNOB_MODE, dir,
+			    &sbi->fail_action, &hookfs_fail_fops);
 	debugfs_create_file("prepare_delay_ms", HOOKFS_KNOB_MODE, dir,
 			    &sbi->prepare_delay_ms, &hookfs_delay_fops);
 	debugfs_create_file("complete_delay_ms", HOOKFS_KNOB_MODE, dir,

@@ -28,6 +28,7 @@ enum hookfs_kind {
 /* Counters, in the order debugfs prints them. */
 enum hookfs_stat {
 	HOOKFS_STAT_PREPARE,
+	HOOKFS_STAT_PREPARE_FAILED,
 	HOOKFS_STAT_COMPLETE,
 	HOOKFS_STAT_ABORT,
 	HOOKFS_STAT_COMPLETE_FAILED,
@@ -54,6 +55,8 @@ struct hookfs_sb_info {
 	bool prepopulate;
 	struct hookfs_fail fail_prepare;
 	struct hookfs_fail fail_complete;
+	/* pfn kind: vm_ops->mapped, the last step of the mmap action */
+	struct hookfs_fail fail_action;
 	unsigned int prepare_delay_ms;
 	unsigned int complete_delay_ms;
 };

@@ -59,8 +59,17 @@ static const struct vm_operations_struct hookfs_revocable_vm_ops = {
 	.fault		= hookfs_revocable_fault,
 };
 
+/* Lets fail_action fail the action step, which must then run abort. */
+static int hookfs_pfn_mapped(unsigned long start, unsigned long end,
+			     pgoff_t pgoff, const struct file *file,
+			     void **vm_private_data)
+{
+	return hookfs_fail_take(&HOOKFS_SB(file_inode(file)->i_sb)->fail_action);
+}
+
 /* Everything is mapped in mmap_complete; there is nothing to fault in. */
 static const struct vm_operations_struct hookfs_pfn_vm_ops = {
+	.mapped		= hookfs_pfn_mapped,
 };
 
 static void hookfs_delay(unsigned int *delay_ms)
@@ -102,15 +111,16 @@ int hookfs_mmap_prepare(struct vm_area_desc *desc)
 	unsigned long pfn = 0;
 	int err;
 
-	hookfs_stat_add(sbi, HOOKFS_STAT_PREPARE, 1);
 	hookfs_delay(&sbi->prepare_delay_ms);
 	err = hookfs_fail_take(&sbi->fail_prepare);
 	if (err)
-		return err;
+		goto out_count;
 
 	ctx = kzalloc_obj(*ctx);
-	if (!ctx)
-		return -ENOMEM;
+	if (!ctx) {
+		err = -ENOMEM;
+		goto out_count;
+	}
 
 	switch (hi->kind) {
 	case HOOKFS_KIND_PFN:
@@ -136,6 +146,7 @@ int hookfs_mmap_prepare(struct vm_area_desc *desc)
 	if (err)
 		goto out_free;
 
+	hookfs_stat_add(sbi, HOOKFS_STAT_PREPARE, 1);
 	hookfs_stat_add(sbi, HOOKFS_STAT_CONTEXTS_OUTSTANDING, 1);
 	file_accessed(desc->file);
 	desc->private_data = hi;
@@ -144,6 +155,8 @@ int hookfs_mmap_prepare(struct vm_area_desc *desc)
 
 out_free:
 	kfree(ctx);
+out_count:
+	hookfs_stat_add(sbi, HOOKFS_STAT_PREPARE_FAILED, 1);
 	return err;
 }
 

@@ -345,6 +345,7 @@ static int hookfs_init_fs_context(struct fs_context *fc)
 		return -ENOMEM;
 	spin_lock_init(&sbi->fail_prepare.lock);
 	spin_lock_init(&sbi->fail_complete.lock);
+	spin_lock_init(&sbi->fail_action.lock);
 	fc->s_fs_info = sbi;
 	fc->ops = &hookfs_context_ops;
 	return 0;

@@ -50,7 +50,7 @@ check "mount hookfs" mount -t hookfs none "$M"
 SB=$(sb_dir "$M")
 check "debugfs directory for the superblock" test -f "$SB/stats"
 knob_modes() {
-	for f in stats prepopulate fail_complete fail_prepare \
+	for f in stats prepopulate fail_complete fail_prepare fail_action \
 		 prepare_delay_ms complete_delay_ms; do
 		[ "$(stat -c '%a %u' "$SB/$f")" = '600 0' ] || return 1
 	done
@@ -251,7 +251,8 @@ check "fail_complete fails exactly the next N completes" fail_complete
 fail_prepare() {
 	reset_stats && write_knob "$SB/fail_prepare" '1 12' &&
 		! run_copy "$M/prog" 2>/dev/null &&
-		stats_are prepare=1 complete=0 abort=0 contexts_outstanding=0 &&
+		stats_are prepare=0 prepare_failed=1 complete=0 abort=0 \
+			contexts_outstanding=0 &&
 		run_copy "$M/prog"
 }
 check "fail_prepare fails the next prepare, nothing outstanding" fail_prepare
