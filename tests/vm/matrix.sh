@@ -134,7 +134,7 @@ mkdir -p "$WORK/results"
 DMESG_LINES=$(dmesg | wc -l)
 mount_pseudo
 setup_tracing
-setup_failslab
+setup_fault_injection
 FAILURES=0
 
 progress "load modules"
