@@ -178,15 +178,19 @@ static void hookfs_ctx_release(struct hookfs_mmap_ctx *ctx)
 	kfree(ctx);
 }
 
-/* The helper maps the VMA's pages up to EOF; count those. */
+/*
+ * The helper maps the VMA's pages up to EOF; count those. It maps nothing
+ * on the compat path, where the VMA is not in the tree yet.
+ */
 static int hookfs_prepopulate(struct file *file, struct vm_area_struct *vma,
 			      const void *context, struct hookfs_mmap_ctx *ctx)
 {
 	loff_t size = i_size_read(&ctx->hi->vfs_inode);
 	pgoff_t eof = DIV_ROUND_UP(size, PAGE_SIZE);
+	bool linked = vma_lookup(vma->vm_mm, vma->vm_start) == vma;
 	int err = generic_file_mmap_populate(file, vma, context);
 
-	if (!err && vma->vm_pgoff < eof)
+	if (!err && linked && vma->vm_pgoff < eof)
 		hookfs_stat_add(ctx->sbi, HOOKFS_STAT_PAGES_PREPOPULATED,
 				min(vma_pages(vma), eof - vma->vm_pgoff));
 	return err;
