@@ -103,7 +103,7 @@ stress: deps kernel modules userspace initramfs
 	@mkdir -p $(BUILD)/logs; status=0; \
 	qemu/run --timeout $(STRESS_TIMEOUT) --add tests/vm \
 		--output $(STRESS_OUT) -- \
-		'rc=0; for s in stress revoke-race; do sh add/vm/$$s.sh --long </dev/null || rc=1; done; exit $$rc' || \
+		'rc=0; for s in revoke-race stress; do sh add/vm/$$s.sh --long </dev/null || rc=1; done; exit $$rc' || \
 		status=$$?; \
 	echo "== make stress: results (output: $(STRESS_OUT))"; \
 	grep -aE '^(ok|not ok) |^# race |^# (stress|revoke race): ' \

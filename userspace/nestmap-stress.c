@@ -27,6 +27,7 @@
 #include <setjmp.h>
 #include <signal.h>
 #include <stdarg.h>
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -49,6 +50,7 @@
 #define RACE_PAGES	4
 #define WATCHDOG_GRACE	60	/* seconds beyond --seconds */
 #define RACE_PATTERN	'R'
+#define ARRAY_SIZE(a)	(sizeof(a) / sizeof((a)[0]))
 
 static struct {
 	const char *cmd;
@@ -191,9 +193,11 @@ static void join_path(char *out, const char *dir, const char *name)
 
 /* ---- hookfs debugfs ---- */
 
-enum { ST_PREPARE, ST_PREPARE_FAILED, ST_COMPLETE, ST_ABORT,
-       ST_COMPLETE_FAILED, ST_MISMATCH, ST_OUTSTANDING, ST_PREPOPULATED,
-       NR_ST };
+enum {
+	ST_PREPARE, ST_PREPARE_FAILED, ST_COMPLETE, ST_ABORT,
+	ST_COMPLETE_FAILED, ST_MISMATCH, ST_OUTSTANDING, ST_PREPOPULATED,
+	NR_ST
+};
 
 static const char *const st_names[NR_ST] = {
 	"prepare", "prepare_failed", "complete", "abort", "complete_failed",
@@ -248,7 +252,7 @@ static void knobs_clear(void)
 	knob("fail_prepare", "0 0");
 	knob("fail_complete", "0 0");
 	knob("fail_action", "0 0");
-	for (i = 0; i < sizeof(delay_knobs) / sizeof(delay_knobs[0]); i++)
+	for (i = 0; i < ARRAY_SIZE(delay_knobs); i++)
 		knob(delay_knobs[i], "0");
 }
 
@@ -576,9 +580,11 @@ static const struct {
 	[F_TRUNC]	= { "trunc", TRUNC_PAGES },
 };
 
-enum { OP_MMAP_OK, OP_MMAP_FAIL, OP_TOUCH, OP_SIGBUS, OP_SIGSEGV,
-       OP_MREMAP, OP_MREMAP_FAIL, OP_FORK, OP_FORK_BAD, OP_MUNMAP_PART,
-       OP_MUNMAP, OP_MUNMAP_FAIL, NR_OPS };
+enum {
+	OP_MMAP_OK, OP_MMAP_FAIL, OP_TOUCH, OP_SIGBUS, OP_SIGSEGV,
+	OP_MREMAP, OP_MREMAP_FAIL, OP_FORK, OP_FORK_BAD, OP_MUNMAP_PART,
+	OP_MUNMAP, OP_MUNMAP_FAIL, NR_OPS
+};
 
 static const char *const op_names[NR_OPS] = {
 	"mmap_ok", "mmap_failed", "touches", "sigbus", "sigsegv", "mremap",
@@ -594,7 +600,7 @@ struct worker {
 	long err[MAX_ERRNO_SEEN];
 };
 
-static volatile int stop_chaos;
+static atomic_bool stop_chaos;
 static uint64_t deadline;
 
 static bool time_up(void)
@@ -865,7 +871,7 @@ static int cmd_stress(void)
 		pthread_create(&w[t].tid, NULL, stress_worker, &w[t]);
 	for (t = 0; t < cfg.threads; t++)
 		pthread_join(w[t].tid, NULL);
-	stop_chaos = 1;
+	stop_chaos = true;
 	for (i = 0; i < 3; i++)
 		pthread_join(ch[i].tid, NULL);
 
@@ -962,7 +968,7 @@ static struct {
 	uint64_t seed;
 	uint64_t r0, r1;	/* the revoke ioctl, start and end */
 	int err;
-	volatile bool quit;
+	bool quit;		/* read after the go barrier */
 } rc;
 
 static void spin_until(uint64_t t)
