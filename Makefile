@@ -17,9 +17,12 @@ DEBIAN_PACKAGES := build-essential git python3 xz-utils qemu-system-x86 \
 SUDO := $(if $(filter 0,$(shell id -u)),,sudo)
 # Extra options for qemu/run in `make run`, e.g. RUN_ARGS="--timeout 600".
 RUN_ARGS ?=
+# `make stress`: the guest is killed after this many seconds.
+STRESS_TIMEOUT ?= 3600
+STRESS_OUT := $(BUILD)/logs/stress.out
 
 .PHONY: help deps kernel kernel-debug modules modules-debug userspace \
-	initramfs run test test-debug check bench clean distclean
+	initramfs run test test-debug check stress bench clean distclean
 
 help:
 	@echo "nestmap targets:"
@@ -29,6 +32,7 @@ help:
 	@echo "                   last line: N passed, N failed, N skipped"
 	@echo "  make test        all suites on the default kernel"
 	@echo "  make test-debug  the in-VM suites on the debug (KASAN) kernel"
+	@echo "  make stress      the long concurrency stress and revoke race"
 	@echo "  make deps        install the missing Debian packages (apt-get)"
 	@echo "  make kernel      build/kernel/default (kernel-debug: build/kernel/debug)"
 	@echo "  make modules     fs/ modules against build/kernel/default"
@@ -100,6 +104,20 @@ test-debug: deps kernel-debug modules-debug userspace
 
 check:
 	tests/check.sh
+
+# The long versions of tests/vm/stress.sh and revoke-race.sh (make test
+# runs the short ones), in one boot; the result lines are repeated at the end.
+stress: deps kernel modules userspace initramfs
+	@mkdir -p $(BUILD)/logs; status=0; \
+	qemu/run --timeout $(STRESS_TIMEOUT) --add tests/vm \
+		--output $(STRESS_OUT) -- \
+		'rc=0; for s in revoke-race stress; do sh add/vm/$$s.sh --long </dev/null || rc=1; done; exit $$rc' || \
+		status=$$?; \
+	echo "== make stress: results (output: $(STRESS_OUT))"; \
+	grep -aE '^(ok|not ok) |^# race |^# (stress|revoke race): ' \
+		$(STRESS_OUT) || true; \
+	echo "== make stress: exit status $$status"; \
+	exit $$status
 
 bench:
 	@echo "bench: not implemented yet" >&2; exit 1

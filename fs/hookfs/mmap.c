@@ -201,6 +201,7 @@ static int hookfs_complete_kind(struct file *file, struct vm_area_struct *vma,
 				struct hookfs_mmap_ctx *ctx)
 {
 	struct hookfs_inode *hi = ctx->hi;
+	bool populated = false;
 	int err = 0;
 
 	switch (hi->kind) {
@@ -219,8 +220,16 @@ static int hookfs_complete_kind(struct file *file, struct vm_area_struct *vma,
 			WRITE_ONCE(hi->populator, current);
 			err = hookfs_prepopulate(file, vma, context, ctx);
 			WRITE_ONCE(hi->populator, NULL);
+			populated = !err;
 		}
 		mutex_unlock(&hi->revoke_lock);
+		/*
+		 * Widens the window between our PTEs and the return to the
+		 * caller, in which a revoke must still find them (it does
+		 * only if the VMA is already in the file's rmap).
+		 */
+		if (populated)
+			hookfs_delay(&ctx->sbi->populated_delay_ms);
 		return err;
 	default:
 		if (!READ_ONCE(ctx->sbi->prepopulate))
