@@ -175,15 +175,18 @@ measure() {
 	}
 
 	# Patched and unpatched boots alternate, so slow drift in the host's load
-	# hits both; two boots of one kernel give the noise floor.
-	PBOOTS="P1 P2"
-	UBOOTS="U1 U2"
-	BOOTS="P1 U1 P2 U2"
-	[ "$QUICK" = 0 ] || { UBOOTS=U1; BOOTS="P1 U1 P2"; }
-	vm P1 "$PATCHED_KDIR/arch/x86/boot/bzImage" zero
-	vm U1 "$BASE_KDIR/arch/x86/boot/bzImage" zero
-	vm P2 "$PATCHED_KDIR/arch/x86/boot/bzImage" zero
-	[ "$QUICK" = 1 ] || vm U2 "$BASE_KDIR/arch/x86/boot/bzImage" zero
+	# hits both; boots of one kernel against each other give the noise
+	# floor.  A boot costs seconds: three of each.
+	PBOOTS="P1 P2 P3"
+	UBOOTS="U1 U2 U3"
+	BOOTS="P1 U1 P2 U2 P3 U3"
+	[ "$QUICK" = 0 ] || { PBOOTS="P1 P2"; UBOOTS=U1; BOOTS="P1 U1 P2"; }
+	for b in $BOOTS; do
+		case $b in
+		P*) vm "$b" "$PATCHED_KDIR/arch/x86/boot/bzImage" zero ;;
+		U*) vm "$b" "$BASE_KDIR/arch/x86/boot/bzImage" zero ;;
+		esac
+	done
 	vm S "$PATCHED_KDIR/arch/x86/boot/bzImage" stacks prepop
 
 	# ---- question 4: the developer loop ----
@@ -329,14 +332,23 @@ ms() {
 	calc "%.2f" "$1 / 1000000"
 }
 
-# mean of a boot list's medians
-mean_median() {	# mean_median "BOOTS" QUESTION LABEL
-	local b sum=0 n=0
+# The medians of a list of boots, one a line.
+medians() {	# medians "BOOTS" QUESTION LABEL
+	local b
 	for b in $1; do
-		sum=$(calc "%.3f" "$sum + $(get "$b" "$2" "$3" median)")
-		n=$((n + 1))
+		get "$b" "$2" "$3" median
+		echo
 	done
-	calc "%.3f" "$sum / $n"
+}
+
+mean_median() {	# mean_median "BOOTS" QUESTION LABEL
+	medians "$@" | awk 'NF { s += $1; n++ } END { printf "%.3f", s / n }'
+}
+
+# Noise floor: largest over smallest median among boots of one kernel.
+spread() {	# spread "BOOTS" QUESTION LABEL
+	medians "$@" | awk 'NF { if (!n++ || $1 < lo) lo = $1; if ($1 > hi) hi = $1 }
+		END { if (n < 2) printf "n/a (1 boot)"; else printf "%.3f", hi / lo }'
 }
 
 unstable=$(awk '/stable=no/ { print $1 "/" $2 "/" $3 }' "$ALL" | tr '\n' ' ')
@@ -377,17 +389,15 @@ cpu=$(sed -n 's/^model name[^:]*: //p' /proc/cpuinfo | head -n1)
 		done
 	done
 	echo
-	echo "| target | patched/unpatched (mean of the boots' medians) | noise floor: P2/P1 |$([ "$QUICK" = 1 ] || echo ' noise floor: U2/U1 |')"
-	echo "|---|---|---|$([ "$QUICK" = 1 ] || echo '---|')"
+	echo "| target | patched (mean of medians, µs) | unpatched (µs) | patched/unpatched | noise floor: patched boots max/min | unpatched boots max/min |"
+	echo "|---|---|---|---|---|---|"
 	for l in tmpfs anon ext2; do
 		p=$(mean_median "$PBOOTS" zero $l)
 		u=$(mean_median "$UBOOTS" zero $l)
-		row="| $l | $(calc "%.3f" "$p / $u") | $(calc "%.3f" "$(get P2 zero $l median) / $(get P1 zero $l median)") |"
-		[ "$QUICK" = 1 ] || row="$row $(calc "%.3f" "$(get U2 zero $l median) / $(get U1 zero $l median)") |"
-		echo "$row"
+		echo "| $l | $(us "$p") | $(us "$u") | $(calc "%.3f" "$p / $u") | $(spread "$PBOOTS" zero $l) | $(spread "$UBOOTS" zero $l) |"
 	done
 	echo
-	echo "Goal: within 2 % (1.00 ± 0.02), noise permitting: compare with the same-kernel ratios."
+	echo "Goal: patched/unpatched within 2 % (1.00 ± 0.02), noise permitting: the noise floor is how far boots of one and the same kernel differ."
 	echo
 	echo "## 2. Cost of stacking"
 	echo
