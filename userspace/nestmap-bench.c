@@ -43,6 +43,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#define __noreturn	__attribute__((noreturn))
+
 #define STABLE_WINDOW	3
 /* Enough work per round for the clock, little enough for TCG. */
 #define TOUCH_ROUND_BYTES	(16UL << 20)
@@ -95,7 +97,7 @@ static void usage(FILE *f)
 		"  -t, --tolerance PCT    running median change that counts as stable (1)\n");
 }
 
-static void __attribute__((noreturn)) bad_usage(const char *fmt, const char *arg)
+static void __noreturn bad_usage(const char *fmt, const char *arg)
 {
 	fprintf(stderr, "nestmap-bench: ");
 	fprintf(stderr, fmt, arg);
@@ -104,7 +106,7 @@ static void __attribute__((noreturn)) bad_usage(const char *fmt, const char *arg
 	exit(2);
 }
 
-static void __attribute__((noreturn)) die(const char *what, const char *arg)
+static void __noreturn die(const char *what, const char *arg)
 {
 	fprintf(stderr, "nestmap-bench: %s %s: %s\n", what, arg, strerror(errno));
 	exit(1);
@@ -164,10 +166,17 @@ static bool parse_ulong(const char *s, unsigned long *out, bool suffix)
 		return false;
 	if (suffix && *end) {
 		switch (*end++) {
-		case 'K': shift = 10; break;
-		case 'M': shift = 20; break;
-		case 'G': shift = 30; break;
-		default: return false;
+		case 'K':
+			shift = 10;
+			break;
+		case 'M':
+			shift = 20;
+			break;
+		case 'G':
+			shift = 30;
+			break;
+		default:
+			return false;
 		}
 	}
 	if (*end || *out > (~0UL >> shift))
@@ -243,7 +252,7 @@ static void round_touch(struct target *t, long iters, double *ns,
 			double *flt_mmap, double *flt_touch)
 {
 	long f_mmap = 0, f_touch = 0, f0, f1, i;
-	volatile const char *p;
+	volatile const char *p;	/* every read must reach the mapping */
 	double total = 0, start;
 	unsigned int sum = 0;
 	size_t off;
