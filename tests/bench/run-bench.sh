@@ -467,9 +467,9 @@ cpu=$(sed -n 's/^model name[^:]*: //p' /proc/cpuinfo | head -n1)
 	if [ -f "$COLD_FILE" ]; then
 		read -r c_s c_date c_commit <"$COLD_FILE"
 		if [ -n "$COLD_NOTE" ]; then
-			echo "| cold: clean clone to the first matrix table (\`make run\`) | $c_s (measured in this run) | < 480 |"
+			echo "| cold: clean clone to the first matrix table (\`make run\`, build-lock waits included) | $c_s (measured in this run) | < 480 |"
 		else
-			echo "| cold: clean clone to the first matrix table (\`make run\`) | $c_s (NOT measured in this run: from $c_date, commit $c_commit; BENCH_COLD=1 remeasures) | < 480 |"
+			echo "| cold: clean clone to the first matrix table (\`make run\`, build-lock waits included) | $c_s (NOT measured in this run: from $c_date, commit $c_commit; BENCH_COLD=1 remeasures) | < 480 |"
 		fi
 	else
 		echo "| cold: clean clone to the first matrix table (\`make run\`) | not measured (BENCH_COLD=1 measures it) | < 480 |"
@@ -507,6 +507,7 @@ set style data histogram
 set style histogram errorbars gap 1 lw 1
 set style fill solid 0.6 border -1
 set grid ytics
+set yrange [0:*]
 set output '$OUT/stacks.png'
 set multiplot layout 1,2 title 'nestmap: latency per stack ($ACCEL; medians, bars min-max)'
 set title 'mmap+munmap, one page'
@@ -518,6 +519,7 @@ set ylabel 'milliseconds'
 plot '$OUT/stacks.dat' using (\$5/1e6):(\$6/1e6):(\$7/1e6):xtic(1) notitle lc rgb '#ee6677'
 unset multiplot
 set output '$OUT/prepop-time.png'
+set autoscale y
 set style data linespoints
 set logscale xy 2
 set xlabel 'mapping size (MiB)'
