@@ -248,10 +248,11 @@ measure() {
 		  make -C "$cold/nestmap" run KERNEL_TARBALL="${KERNEL_TARBALL:-}"
 		} >"$LOGS/bench-cold.log" 2>&1 || rc=$?
 		t_cold=$(secs "$t0" "$(now)")
+		c_commit=$(git -C "$cold/nestmap" rev-parse --short HEAD 2>/dev/null ||
+			echo unknown)
 		rm -rf "$cold"
 		[ "$rc" = 0 ] || die "the cold run failed (log: $LOGS/bench-cold.log)"
-		echo "$t_cold $(date -u +%Y-%m-%dT%H:%MZ) $(git -C "$ROOT" rev-parse --short HEAD)" \
-			>"$COLD_FILE"
+		echo "$t_cold $(date -u +%Y-%m-%dT%H:%MZ) $c_commit" >"$COLD_FILE"
 		COLD_NOTE="measured in this run"
 		stage "developer loop: cold ${t_cold}s"
 	fi
