@@ -461,7 +461,7 @@ cpu=$(sed -n 's/^model name[^:]*: //p' /proc/cpuinfo | head -n1)
 	echo
 	echo "## 4. The developer loop"
 	echo
-	echo "Wall-clock seconds on the host; the machine-wide build lock was held, and its wait is not counted."
+	echo "Wall-clock seconds on the host. The rebuilds start the clock with the machine-wide build lock already held, so waiting for other builds is not counted; the cold row does count it."
 	echo
 	echo "| step | seconds | goal |"
 	echo "|---|---|---|"
