@@ -22,21 +22,7 @@ WORK=/tmp/nestmap-race
 . "$HERE/stacks.inc"
 . "$HERE/stress-lib.inc"
 
-usage() {
-	echo "usage: revoke-race.sh [--long] [--stacks LIST]  (LIST: A,B,C,D,E,F)"
-}
-
-LONG=${NESTMAP_STRESS_LONG:-0}
-STACKS="A B C D E F"
-while [ $# -gt 0 ]; do
-	case $1 in
-	--long) LONG=1; shift ;;
-	--stacks) [ $# -ge 2 ] || { usage >&2; exit 2; }
-		STACKS=$(echo "$2" | tr ',' ' '); shift 2 ;;
-	-h|--help) usage; exit 0 ;;
-	*) usage >&2; exit 2 ;;
-	esac
-done
+stress_args revoke-race.sh "$@"
 if [ "$LONG" = 1 ]; then
 	ATTEMPTS=6000 SECS=300
 else
