@@ -12,7 +12,9 @@
  *
  * DIR holds the files tests/vm/stacks.inc makes: data (256 KiB of zeros),
  * rw (64 KiB), pfn (hookfs: 64 KiB, byte at o is 'A' + o / 4096) and
- * bad-complete. NXDIR is the same directory on a noexec mount; without it
+ * bad-complete. Only rw is ever opened for writing, so that overlayfs never
+ * copies up a file the other inputs map (the copy would not be on hookfs).
+ * NXDIR is the same directory on a noexec mount; without it
  * the noexec inputs are left out. The exit status is 0 when every input
  * ran, 1 when a file is missing, 2 on bad arguments.
  */
@@ -113,7 +115,7 @@ static const struct input inputs[] = {
 	/* flags and protection */
 	IN("flags-none",		"data", O_RDONLY, 0, PG, R, 0),
 	IN("flags-shared-private", "data", O_RDONLY, 0, PG, R, SH | PR),
-	IN("validate-map-sync",	"data", O_RDWR, 0, PG, RW, MAP_SHARED_VALIDATE | MAP_SYNC),
+	IN("validate-map-sync",	"data", O_RDONLY, 0, PG, R, MAP_SHARED_VALIDATE | MAP_SYNC),
 	IN("validate-unknown-flag", "data", O_RDONLY, 0, PG, R, MAP_SHARED_VALIDATE | 0x800000),
 	IN("shared-map-sync",	"data", O_RDONLY, 0, PG, R, SH | MAP_SYNC),
 	IN("hugetlb-on-file",	"data", O_RDONLY, 0, PG, R, SH | MAP_HUGETLB),
