@@ -374,6 +374,7 @@ knob_fuzz() {
 		for g in "1 0" "0 5" "1 4096" "4294967296 5" 1 "1 5 6"; do
 			knob_try "$SB/$k" "$g"
 		done
+		knob_try "$SB/$k" '1 5\0junk' '1 5\000junk'
 	done
 	for k in prepare_delay_ms complete_delay_ms; do
 		slurp "$SB/$k"
@@ -396,6 +397,8 @@ check "hookfs: garbage to every debugfs knob is refused, values unchanged" knob_
 # ---- mmap through every stack, against the direct path -----------------
 
 mm_n=0
+MM_STATS=
+MM_A=
 # mmap_run STACK: nestmap-mmap-errno on the stack, with a noexec bind
 # mount of its directory; the hooks must pair up over the whole run.
 mmap_run() {
@@ -413,12 +416,22 @@ mmap_run() {
 	}
 	mm_n=$((mm_n + $(wc -l <"$WORK/mmap.$s")))
 	p=$(stat_val "$SB" prepare)
+	pf=$(stat_val "$SB" prepare_failed)
 	c=$(stat_val "$SB" complete)
 	f=$(stat_val "$SB" complete_failed)
 	a=$(stat_val "$SB" abort)
-	echo "stack $s: prepare $p complete $c complete_failed $f abort $a"
+	MM_STATS="prepare $p prepare_failed $pf complete $c complete_failed $f abort $a"
+	echo "stack $s: $MM_STATS"
 	[ "$p" -gt 0 ] && [ "$p" -eq $((c + f + a)) ] &&
-		stats_zero contexts_outstanding context_mismatch
+		stats_zero contexts_outstanding context_mismatch || return 1
+	# every mapping the direct path hands to hookfs must reach it here too
+	if [ "$s" = A ]; then
+		MM_A=$MM_STATS
+	elif [ "$MM_STATS" != "$MM_A" ]; then
+		echo "#   $s: hookfs counted $MM_STATS"
+		echo "#   A: hookfs counted $MM_A"
+		return 1
+	fi
 }
 stats_zero() {
 	for k in "$@"; do
@@ -464,8 +477,9 @@ for s in A B C D E F; do
 	if [ "$s" = A ]; then
 		check "mmap: hostile inputs on hookfs directly, hooks paired" mmap_stack A
 	else
-		check "mmap: stack $s errnos match the direct path, hooks paired" mmap_stack "$s"
+		check "mmap: stack $s errnos and hook counts match the direct path" mmap_stack "$s"
 	fi
+	echo "# stack $s: hookfs $MM_STATS"
 	if [ -f "$WORK/mmap.$s" ]; then
 		cat "$WORK/mmap.$s" >>"$FS_LOG"
 	fi
