@@ -495,7 +495,7 @@ fuse_mounts() {
 # fuse_gone: no nestmap-fuse mount and no daemon are left.
 fuse_gone() {
 	i=0
-	while pidof nestmap-fuse >/dev/null && [ "$i" -lt 50 ]; do
+	while pidof nestmap-fuse >/dev/null && [ "$i" -lt 100 ]; do
 		sleep 0.1
 		i=$((i + 1))
 	done
@@ -507,7 +507,7 @@ fuse_refused() {
 	want=$1
 	shift
 	rc=0
-	timeout -s KILL 10 "$FUSE" "$@" >"$WORK/fu.out" 2>&1 || rc=$?
+	timeout -s KILL 30 "$FUSE" "$@" >"$WORK/fu.out" 2>&1 || rc=$?
 	cat "$WORK/fu.out"
 	[ "$rc" -eq 1 ] && grep -q -- "$want" "$WORK/fu.out" && fuse_gone && return
 	fuse_cleanup
@@ -527,10 +527,10 @@ fuse_serves() {
 	fu_n=$((fu_n + 1))
 	m=$1
 	shift
-	timeout -s KILL 10 "$FUSE" "$@" || return 1
+	timeout -s KILL 30 "$FUSE" "$@" || return 1
 	rc=0
-	timeout -s KILL 10 ls "$m" >/dev/null &&
-		timeout -s KILL 10 cat "$m/file" >/dev/null || rc=1
+	timeout -s KILL 30 ls "$m" >/dev/null &&
+		timeout -s KILL 30 cat "$m/file" >/dev/null || rc=1
 	umount "$m" || rc=1
 	fuse_gone && [ "$rc" -eq 0 ]
 }
@@ -558,11 +558,11 @@ check "fuse: relative backing dir and mount point" rel_paths
 fu_n=$((fu_n + 1))
 fuse_on_fuse() {
 	fu_n=$((fu_n + 1))
-	timeout -s KILL 10 "$FUSE" --backing "$F/b" "$F/e" || return 1
+	timeout -s KILL 30 "$FUSE" --backing "$F/b" "$F/e" || return 1
 	rc=0
-	if timeout -s KILL 10 "$FUSE" --backing "$F/e" "$F/ee"; then
+	if timeout -s KILL 30 "$FUSE" --backing "$F/e" "$F/ee"; then
 		# either a clean error or the data: never a hang
-		timeout -s KILL 10 cat "$F/ee/file"
+		timeout -s KILL 30 cat "$F/ee/file"
 		[ $? -ne 137 ] || { echo "cat through FUSE on FUSE hung"; rc=1; }
 		umount "$F/ee" || rc=1
 	fi
