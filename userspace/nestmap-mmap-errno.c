@@ -47,6 +47,7 @@
 #define DATA_SIZE	(256 * 1024)
 #define PFN_SIZE	(64 * 1024)
 #define TIB		(1ULL << 40)
+#define ARRAY_SIZE(a)	(sizeof(a) / sizeof((a)[0]))
 
 /* How an input uses the mapping it got; plain inputs only read it. */
 enum special {
@@ -131,7 +132,8 @@ static const struct input inputs[] = {
 	IN("noexec-read",	"data", O_RDONLY, 0, PG, R, SH, .noexec = 1),
 	IN("noexec-exec-private", "data", O_RDONLY, 0, PG, RX, PR, .noexec = 1),
 	IN("noexec-exec-shared",	"data", O_RDONLY, 0, PG, RX, SH, .noexec = 1),
-	IN("noexec-mprotect-exec", "data", O_RDONLY, 0, PG, R, SH, .special = MPROTECT_EXEC, .noexec = 1),
+	IN("noexec-mprotect-exec", "data", O_RDONLY, 0, PG, R, SH,
+	   .special = MPROTECT_EXEC, .noexec = 1),
 	/* MAP_FIXED over existing mappings */
 	IN("fixed-split-existing", "data", O_RDONLY, 0, 4 * PG, R, SH, .special = FIXED_SPLIT),
 	IN("fixed-replace-whole", "pfn", O_RDONLY, 0, 2 * PG, R, SH, .special = FIXED_WHOLE),
@@ -148,7 +150,10 @@ static void on_sigbus(int sig)
 	siglongjmp(probe_jmp, sig);
 }
 
-/* One byte of a mapping as hex, or "SIGBUS"/"SIGSEGV" if it faults. */
+/*
+ * One byte of a mapping as hex, or "SIGBUS"/"SIGSEGV" if it faults. The
+ * volatile read makes the access happen where the jump buffer is set.
+ */
 static const char *probe(const volatile unsigned char *p, char *buf)
 {
 	int sig = sigsetjmp(probe_jmp, 1);
@@ -343,7 +348,7 @@ static int check_dir(const char *d)
 			strerror(ENOTDIR));
 		return -1;
 	}
-	for (i = 0; i < sizeof(files) / sizeof(files[0]); i++) {
+	for (i = 0; i < ARRAY_SIZE(files); i++) {
 		snprintf(path, sizeof(path), "%s/%s", d, files[i]);
 		if (stat(path, &st)) {
 			fprintf(stderr, "nestmap-mmap-errno: %s: %s\n", path,
@@ -393,7 +398,7 @@ int main(int argc, char *argv[])
 	sigaction(SIGBUS, &sa, NULL);
 	sigaction(SIGSEGV, &sa, NULL);
 	setvbuf(stdout, NULL, _IOLBF, 0);
-	for (i = 0; i < sizeof(inputs) / sizeof(inputs[0]); i++) {
+	for (i = 0; i < ARRAY_SIZE(inputs); i++) {
 		if (inputs[i].noexec && !nxdir)
 			continue;
 		run_input(&inputs[i]);
