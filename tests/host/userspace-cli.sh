@@ -17,11 +17,13 @@ cleanup() {
 trap cleanup EXIT
 pass=0
 fail=0
+hostile=0
 
 # expect NAME WANT_RC WANT_TEXT CMD...: run CMD, check its status and output.
 expect() {
 	name=$1 want_rc=$2 want_text=$3
 	shift 3
+	[ "$want_rc" -eq 0 ] || hostile=$((hostile + 1))
 	rc=0
 	"$@" >"$TMP/out" 2>&1 || rc=$?
 	if [ "$rc" -eq "$want_rc" ] && grep -q -- "$want_text" "$TMP/out"; then
@@ -109,5 +111,6 @@ expect "mmaptest: KTAP totals" 0 "^# Totals: pass:2 fail:0 xfail:0 xpass:0 skip:
 	"$T" --stack G --case coherence,maps
 expect "mmaptest: skip only exits 4" 4 "^ok 1 G/pfn # SKIP " "$T" --stack G --case pfn
 
+echo "# userspace-cli: $hostile bad inputs tried (each must be refused)"
 echo "userspace-cli: $pass passed, $fail failed"
 [ "$fail" -eq 0 ]
