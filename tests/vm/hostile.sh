@@ -394,6 +394,30 @@ knob_fuzz() {
 }
 check "hookfs: garbage to every debugfs knob is refused, values unchanged" knob_fuzz
 
+# Knob files held open while their superblock goes away: the knobs point
+# into the freed superblock info, so reads and writes must fail (debugfs
+# gives EIO) rather than touch it; KASAN would report a use after free.
+stale_knobs() {
+	mount -t hookfs none "$FZ" || return 1
+	d=$(sb_dir "$FZ")
+	exec 3>"$d/fail_complete" 4<"$d/stats" 5>"$d/prepare_delay_ms"
+	rc=0
+	# the same descriptors work while it is mounted
+	{ printf '0 0' >&3 && printf 0 >&5 && read -r l <&4; } || {
+		echo "knob descriptors do not work before umount"
+		rc=1
+	}
+	umount "$FZ" || rc=1
+	! { printf '1 5' >&3; } 2>/dev/null || { echo "write after umount taken"; rc=1; }
+	! { printf '7' >&5; } 2>/dev/null || { echo "write after umount taken"; rc=1; }
+	! read -r l <&4 2>/dev/null || { echo "read after umount: $l"; rc=1; }
+	exec 3>&- 4<&- 5>&-
+	[ ! -e "$d" ] || { echo "$d is left"; rc=1; }
+	return $rc
+}
+check "hookfs: knob files kept open across umount fail cleanly" stale_knobs
+kn_n=$((kn_n + 3))
+
 # ---- mmap through every stack, against the direct path -----------------
 
 mm_n=0
