@@ -567,6 +567,9 @@ check "fuse: backing dir = mount point serves the covered dir" \
 	fuse_serves "$F/b" --backing "$F/b" "$F/b"
 check "fuse: mount point inside the backing dir is refused" \
 	fuse_refused "inside the backing directory" --backing "$F/b" "$F/b/sub"
+check "fuse: ... also through a symlink, and with / as backing dir" eval \
+	'fuse_refused "inside the backing directory" --backing "$F/link" "$F/b/sub/" &&
+	 fuse_refused "inside the backing directory" --backing / "$F/m"'
 check "fuse: backing dir inside the mount point" \
 	fuse_serves "$F/b" --backing "$F/b/sub" "$F/b"
 check "fuse: mount point with a space and a comma" \
