@@ -7,7 +7,8 @@
 #     overlong, relative, nonexistent, a file, self-referential, too deep)
 #     times key variants (duplicated, unknown, misspelt, extra flags), and
 #     remounts;
-#   - hookfs mount options and garbage written to every debugfs knob;
+#   - hookfs mount options, remount, garbage written to every debugfs
+#     knob, and knob files used after their superblock is gone;
 #   - nestmap-mmap-errno through every stack A-F: each line must match
 #     the direct path (A) and every difference is printed;
 #   - nestmap-fuse given bad or odd paths.
