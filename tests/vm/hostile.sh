@@ -594,8 +594,18 @@ fuse_on_fuse() {
 		[ $? -ne 137 ] || { echo "cat through FUSE on FUSE hung"; rc=1; }
 		umount "$F/ee" || rc=1
 	fi
-	umount "$F/e" || rc=1
+	# the upper daemon holds its backing dir open until it has exited
+	umount_retry "$F/e" || rc=1
 	fuse_gone && [ "$rc" -eq 0 ]
+}
+# umount_retry DIR: unmount DIR, retrying for up to 10 s while it is busy.
+umount_retry() {
+	i=0
+	until umount "$1" 2>/dev/null; do
+		i=$((i + 1))
+		[ "$i" -lt 100 ] || { umount "$1"; return; }
+		sleep 0.1
+	done
 }
 check "fuse: backing dir on another nestmap-fuse mount: data or a clean error" fuse_on_fuse
 echo "# fuse paths: $fu_n inputs"
