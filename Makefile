@@ -9,22 +9,30 @@ KDIR := $(BUILD)/kernel/default
 KDIR_DEBUG := $(BUILD)/kernel/debug
 KBUILD_LOCK := /tmp/nestmap-kbuild.lock
 DEBUG_INITRD := $(BUILD)/initramfs-debug.cpio.gz
+# The in-VM suites `make test-debug` runs on the KASAN kernel.
+DEBUG_SUITES ?= vm/*
 DEBIAN_PACKAGES := build-essential git python3 xz-utils qemu-system-x86 \
 	busybox-static flex bison bc libelf-dev libssl-dev cpio liburcu-dev \
 	meson ninja-build pkg-config debian-archive-keyring
 SUDO := $(if $(filter 0,$(shell id -u)),,sudo)
 # Extra options for qemu/run in `make run`, e.g. RUN_ARGS="--timeout 600".
 RUN_ARGS ?=
+# `make stress`: the guest is killed after this many seconds.
+STRESS_TIMEOUT ?= 3600
+STRESS_OUT := $(BUILD)/logs/stress.out
 
 .PHONY: help deps kernel kernel-debug modules modules-debug userspace \
-	initramfs run test test-debug bench clean distclean
+	initramfs run test test-debug check stress bench clean distclean
 
 help:
 	@echo "nestmap targets:"
 	@echo "  make run         the main job: deps, kernel, modules, userspace,"
 	@echo "                   initramfs, then boot and run the mmap matrix"
-	@echo "  make test        every test; last line: N passed, N failed"
-	@echo "  make test-debug  the tests on the debug (KASAN) kernel"
+	@echo "  make check       every test: make test, then make test-debug;"
+	@echo "                   last line: N passed, N failed, N skipped"
+	@echo "  make test        all suites on the default kernel"
+	@echo "  make test-debug  the in-VM suites on the debug (KASAN) kernel"
+	@echo "  make stress      the long concurrency stress and revoke race"
 	@echo "  make deps        install the missing Debian packages (apt-get)"
 	@echo "  make kernel      build/kernel/default (kernel-debug: build/kernel/debug)"
 	@echo "  make modules     fs/ modules against build/kernel/default"
@@ -87,11 +95,29 @@ test: deps kernel modules userspace initramfs
 
 # modules-debug rebuilds fs/*.ko for the debug kernel; the next `make
 # modules` rebuilds them for the default one (kbuild sees the new KDIR).
+# The host suites do not depend on the kernel: only the in-VM ones run.
 test-debug: deps kernel-debug modules-debug userspace
 	qemu/mkinitramfs.sh -o $(DEBUG_INITRD)
 	NESTMAP_KERNEL=$(KDIR_DEBUG)/arch/x86/boot/bzImage \
 		NESTMAP_INITRD=$(DEBUG_INITRD) NESTMAP_VM_MEM=2G \
-		tests/run-tests.sh
+		NESTMAP_SUITES="$(DEBUG_SUITES)" tests/run-tests.sh
+
+check:
+	tests/check.sh
+
+# The long versions of tests/vm/stress.sh and revoke-race.sh (make test
+# runs the short ones), in one boot; the result lines are repeated at the end.
+stress: deps kernel modules userspace initramfs
+	@mkdir -p $(BUILD)/logs; status=0; \
+	qemu/run --timeout $(STRESS_TIMEOUT) --add tests/vm \
+		--output $(STRESS_OUT) -- \
+		'rc=0; for s in revoke-race stress; do sh add/vm/$$s.sh --long </dev/null || rc=1; done; exit $$rc' || \
+		status=$$?; \
+	echo "== make stress: results (output: $(STRESS_OUT))"; \
+	grep -aE '^(ok|not ok) |^# race |^# (stress|revoke race): ' \
+		$(STRESS_OUT) || true; \
+	echo "== make stress: exit status $$status"; \
+	exit $$status
 
 bench:
 	@echo "bench: not implemented yet" >&2; exit 1

@@ -12,7 +12,9 @@
 #
 # Environment: NESTMAP_TESTS_DIR (default tests/), NESTMAP_KERNEL,
 # NESTMAP_INITRD, NESTMAP_VM_MEM, NESTMAP_VM_TIMEOUT and
-# NESTMAP_SUITE_TIMEOUT (seconds, for the boot and for each host suite).
+# NESTMAP_SUITE_TIMEOUT (seconds, for the boot and for each host suite),
+# NESTMAP_SUITES (shell patterns such as "vm/*" or "host/fetch vm/matrix";
+# default: every suite).
 set -eu
 
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
@@ -20,6 +22,7 @@ TESTS=${NESTMAP_TESTS_DIR:-$ROOT/tests}
 LOG_DIR=${NESTMAP_BUILD:-$ROOT/build}/logs
 VM_TIMEOUT=${NESTMAP_VM_TIMEOUT:-900}
 SUITE_TIMEOUT=${NESTMAP_SUITE_TIMEOUT:-1800}
+SUITES=${NESTMAP_SUITES:-*}
 passed=0
 failed=0
 skipped=0
@@ -43,6 +46,17 @@ esac
 
 progress() {
 	printf '[%4ds] run-tests: %s\n' "$((SECONDS - start))" "$*"
+}
+
+# Is suite NAME (e.g. vm/matrix) among NESTMAP_SUITES?
+selected() {
+	local pat
+
+	for pat in $SUITES; do
+		# shellcheck disable=SC2254
+		case "$1" in $pat) return 0 ;; esac
+	done
+	return 1
 }
 
 fail() {
@@ -84,6 +98,7 @@ run_host_suites() {
 	for suite in "$TESTS"/host/*.sh; do
 		[ -f "$suite" ] || continue
 		name=host/$(basename "$suite" .sh)
+		selected "$name" || continue
 		log=$LOG_DIR/test-${name//\//-}.log
 		progress "$name"
 		timeout -k 10 "$SUITE_TIMEOUT" bash "$suite" </dev/null 2>&1 |
@@ -100,17 +115,23 @@ run_host_suites() {
 run_vm_suites() {
 	local out=$LOG_DIR/test-vm.out console=$LOG_DIR/test-vm-console.log
 	local -a args=(--timeout "$VM_TIMEOUT" --output "$out" --add "$TESTS/vm")
+	local -a names=()
 	local cmd status name part
 
-	ls "$TESTS"/vm/*.sh >/dev/null 2>&1 || return 0
+	for name in "$TESTS"/vm/*.sh; do
+		[ -f "$name" ] || continue
+		name=${name##*/}
+		! selected "vm/${name%.sh}" || names+=("$name")
+	done
+	[ "${#names[@]}" -gt 0 ] || return 0
 	[ -z "${NESTMAP_KERNEL:-}" ] || args+=(--kernel "$NESTMAP_KERNEL")
 	[ -z "${NESTMAP_INITRD:-}" ] || args+=(--initrd "$NESTMAP_INITRD")
 	[ -z "${NESTMAP_VM_MEM:-}" ] || args+=(--mem "$NESTMAP_VM_MEM")
-	cmd='for s in /opt/nestmap/add/vm/*.sh; do
-	echo "# suite ${s##*/}"
-	sh "$s" </dev/null
-	echo "# suite-status $?"
-done'
+	cmd="for s in ${names[*]}; do
+	echo \"# suite \$s\"
+	sh /opt/nestmap/add/vm/\$s </dev/null
+	echo \"# suite-status \$?\"
+done"
 	progress "vm suites: one boot (console: $console)"
 	status=0
 	"$ROOT/qemu/run" "${args[@]}" -- "$cmd" >"$console" 2>&1 || status=$?
@@ -126,7 +147,7 @@ done'
 		cat "$part"
 		tally "vm/${name%.sh}" "$part" \
 			"$(sed -n 's/^# suite-status //p' "$part" | grep . || echo 255)"
-	done < <(cd "$TESTS/vm" && ls -- *.sh)
+	done < <(printf '%s\n' "${names[@]}")
 
 	case "$status" in
 	0) ;;

@@ -817,11 +817,24 @@ static enum result case_prepopulate(void)
 	pages = o.after.pages_prepopulated - o.before.pages_prepopulated;
 	diag("baseline %ld minor faults, prepopulated %ld faults, %ld pages prepopulated, %d/%d resident",
 	     base_faults, faults, pages, resident, DATA_PAGES);
-	if (pages != DATA_PAGES)
-		r = fail("hookfs prepopulated %ld pages, want %d", pages,
-			 DATA_PAGES);
 	if (resident != DATA_PAGES)
 		r = fail("%d of %d pages resident after mmap", resident,
+			 DATA_PAGES);
+	if (!is_direct_stack()) {
+		/*
+		 * Compat path: the VMA is not linked when complete runs, and
+		 * PTEs mapped then would escape truncation; the helper must
+		 * leave the mapping to demand faults.
+		 */
+		if (pages != 0)
+			r = fail("hookfs prepopulated %ld pages before the VMA was linked",
+				 pages);
+		if (faults == 0)
+			r = fail("first touch took no faults: pages were mapped before the VMA was linked");
+		goto out;
+	}
+	if (pages != DATA_PAGES)
+		r = fail("hookfs prepopulated %ld pages, want %d", pages,
 			 DATA_PAGES);
 	if (faults != 0)
 		r = fail("first touch took %ld minor faults, want 0 (baseline %ld)",
@@ -902,41 +915,56 @@ static void *mmap_fail_nth(int nth_fd, int n, struct target *t, size_t len,
 	return addr;
 }
 
-static enum result case_abort(void)
-{
-	enum result r = is_g() ? skip("the sweep maps the hookfs data file; none on shmem") :
-				 need_trace();
-	int n, nth_fd, err, aborts = 0, early = 0, in_prepare = 0, ret;
-	int in_complete = 0, uncheckable = 0;
-	bool injected, ignores_kernel;
-	char *gfp_wait;
-	size_t len = 4 * cfg.page;
-	struct target t;
-	struct obs o;
-	void *addr;
+/* What one fail-nth sweep saw, by where the injected fault landed. */
+struct sweep {
+	int points, early, in_prepare, in_complete, aborts, uncheckable;
+};
 
-	if (r != PASS)
-		return r;
-	gfp_wait = read_all("/sys/kernel/debug/failslab/ignore-gfp-wait");
+static enum result need_failslab(void)
+{
+	char *gfp_wait = read_all("/sys/kernel/debug/failslab/ignore-gfp-wait");
+	bool ignores_kernel;
+
 	if (!gfp_wait)
 		return skip("kernel lacks failslab in debugfs (CONFIG_FAILSLAB, CONFIG_FAULT_INJECTION_DEBUG_FS)");
 	ignores_kernel = gfp_wait[0] != 'N';
 	free(gfp_wait);
 	if (ignores_kernel)
 		return fail("failslab/ignore-gfp-wait is not N: GFP_KERNEL allocations cannot fail");
+	if (access("/proc/thread-self/fail-nth", W_OK))
+		return skip("kernel lacks /proc/thread-self/fail-nth (CONFIG_FAULT_INJECTION)");
+	return PASS;
+}
+
+/*
+ * mmap() the file with the n-th slab allocation failing, n = 1, 2, ...,
+ * until a call no longer reaches the injected fault. After every call the
+ * hooks must have paired (hookfs stats and trace agreeing), no context may
+ * be outstanding and a failed call must leave no VMA.
+ */
+static enum result fault_sweep(const char *name, size_t len, struct sweep *sw)
+{
+	enum result r = PASS;
+	int n, nth_fd, err, ret;
+	bool injected = true;
+	struct target t;
+	struct obs o;
+	void *addr;
+
+	memset(sw, 0, sizeof(*sw));
 	nth_fd = fail_nth_fd();
 	if (nth_fd < 0)
-		return skip("kernel lacks /proc/thread-self/fail-nth (CONFIG_FAULT_INJECTION)");
-	if (target_open(&t, "data", O_RDONLY)) {
+		return fail("open fail-nth: %s", strerror(errno));
+	if (target_open(&t, name, O_RDONLY)) {
 		close(nth_fd);
 		return FAIL;
 	}
-	for (n = 1; n <= MAX_FAIL_NTH; n++) {
+	for (n = 1; n <= MAX_FAIL_NTH && injected; n++) {
 		obs_begin(&o, t.dev, t.ino);
 		addr = mmap_fail_nth(nth_fd, n, &t, len, &err, &injected);
 		obs_end(&o);
 		if (!addr) {
-			r = fail("fail-nth: %s", strerror(err));
+			r = fail("%s: fail-nth: %s", name, strerror(err));
 			break;
 		}
 		if (addr != MAP_FAILED) {
@@ -944,52 +972,162 @@ static enum result case_abort(void)
 			ret = check_outcome(&o, COMPLETE, 0, (unsigned long)addr,
 					    len, expected_pathflag());
 		} else if (o.nprep == 0) {
-			early++;	/* failed before prepare */
+			sw->early++;
 			ret = check_outcome(&o, NONE, 0, 0, 0, "");
 		} else if (o.prep.ret) {
-			in_prepare++;	/* prepare's own allocation failed */
+			sw->in_prepare++;	/* prepare's own allocation */
 			ret = check_outcome(&o, PREPARE_FAILED, err, 0, 0, "");
 		} else if (o.ncomp) {
-			in_complete++;	/* an allocation inside complete */
+			sw->in_complete++;	/* an allocation in complete */
 			ret = check_outcome(&o, COMPLETE_FAILED, err, 0, 0,
 					    expected_pathflag());
 		} else {
-			aborts++;
+			sw->aborts++;
 			ret = check_outcome(&o, ABORT, err, 0, 0,
 					    expected_pathflag());
 			if (err != ENOMEM)
-				r = fail("fail-nth=%d: mmap failed with %s, want ENOMEM",
-					 n, strerror(err));
+				r = fail("%s: fail-nth=%d: mmap failed with %s, want ENOMEM",
+					 name, n, strerror(err));
 		}
+		if (injected)
+			sw->points++;
 		if (ret > 0)
-			uncheckable++;
+			sw->uncheckable++;
 		if (ret < 0)
-			r = fail("fail-nth=%d: hooks did not pair (mmap %s)", n,
-				 addr == MAP_FAILED ? strerror(err) : "succeeded");
+			r = fail("%s: fail-nth=%d: hooks did not pair (mmap %s)",
+				 name, n, addr == MAP_FAILED ? strerror(err) :
+							       "succeeded");
 		if (addr == MAP_FAILED && maps_count_inode(t.dev, t.ino))
-			r = fail("fail-nth=%d: a VMA is left after the failed mmap",
-				 n);
-		if (!injected || r == FAIL)
+			r = fail("%s: fail-nth=%d: a VMA is left after the failed mmap",
+				 name, n);
+		if (r == FAIL)
 			break;
 	}
 	target_close(&t);
 	close(nth_fd);
-	diag("%d injection points: %d failed before prepare, %d in prepare, %d in complete, %d aborted",
-	     n - 1, early, in_prepare, in_complete, aborts);
+	/* matrix.sh collects these lines into its injection-point summary. */
+	diag("sweep %s: %d injection points: %d failed before prepare, %d in prepare, %d in complete, %d aborted",
+	     name, sw->points, sw->early, sw->in_prepare, sw->in_complete,
+	     sw->aborts);
+	if (r == PASS && injected)
+		r = fail("%s: fail-nth sweep did not end after %d calls", name,
+			 MAX_FAIL_NTH);
+	return r;
+}
+
+static enum result case_abort(void)
+{
+	enum result r = is_g() ? skip("the sweep maps the hookfs data file; none on shmem") :
+				 need_trace();
+	struct sweep sw;
+
+	if (r == PASS)
+		r = need_failslab();
+	if (r == PASS)
+		r = fault_sweep("data", 4 * cfg.page, &sw);
 	if (r != PASS)
 		return r;
-	if (n > MAX_FAIL_NTH)
-		return fail("fail-nth sweep did not end after %d calls",
-			    MAX_FAIL_NTH);
-	if (uncheckable)
+	if (sw.uncheckable)
 		return skip("the lower stores no context and declares no mmap_complete");
 	/* The compat path allocates nothing between prepare and complete. */
-	if (!aborts && !is_direct_stack())
+	if (!sw.aborts && !is_direct_stack())
 		return skip("no injection point between prepare and complete on the compat path; all %d paired correctly",
-			    n - 1);
-	if (!aborts)
+			    sw.points);
+	if (!sw.aborts)
 		return fail("no injected allocation after prepare made abort run");
 	return PASS;
+}
+
+/*
+ * The sweep again where complete allocates: page tables for a prepopulated
+ * mapping and for the pfn file's remap.
+ */
+static enum result case_fault_sweep(void)
+{
+	enum result r = need_hookfs("prepopulate knob and pfn file");
+	struct sweep pre, pfn;
+
+	if (r == PASS)
+		r = need_failslab();
+	if (r != PASS)
+		return r;
+	if (hookfs_knob("prepopulate", "1"))
+		return fail("cannot set the prepopulate knob");
+	r = fault_sweep("data", DATA_PAGES * cfg.page, &pre);
+	hookfs_knob("prepopulate", "0");
+	if (r == PASS)
+		r = fault_sweep("pfn", PFN_SIZE, &pfn);
+	if (r != PASS)
+		return r;
+	if (!pre.in_complete && !pfn.in_complete)
+		return fail("no injected allocation failed inside complete");
+	return PASS;
+}
+
+/* mmap() once with a knob armed; the call must fail with -err as @want. */
+static enum result inject_once(const char *name, const char *knob, int err,
+			       enum outcome want)
+{
+	enum result r = PASS;
+	size_t len = 4 * cfg.page;
+	char val[32];
+	struct target t;
+	struct obs o;
+	void *addr;
+	int got;
+
+	if (target_open(&t, name, O_RDONLY))
+		return FAIL;
+	snprintf(val, sizeof(val), "1 %d", err);
+	if (hookfs_knob(knob, val)) {
+		target_close(&t);
+		return fail("cannot set %s", knob);
+	}
+	obs_begin(&o, t.dev, t.ino);
+	addr = mmap(NULL, len, PROT_READ, MAP_SHARED, t.fd, 0);
+	got = errno;
+	obs_end(&o);
+	hookfs_knob(knob, "0 0");
+	if (addr != MAP_FAILED) {
+		munmap(addr, len);
+		r = fail("%s %s: mmap succeeded", knob, strerror(err));
+	} else if (got != err) {
+		r = fail("%s %s: mmap failed with %s", knob, strerror(err),
+			 strerror(got));
+	}
+	if (maps_count_inode(t.dev, t.ino))
+		r = fail("%s %s: a VMA is left in /proc/self/maps", knob,
+			 strerror(err));
+	if (check_outcome(&o, want, err, 0, 0, expected_pathflag()))
+		r = fail("%s %s: hooks did not match a %s", knob,
+			 strerror(err), outcome_name[want]);
+	target_close(&t);
+	return r;
+}
+
+/* hookfs's knobs fail each hook step with several errnos. */
+static enum result case_injected_errors(void)
+{
+	static const int errs[] = { ENOMEM, EIO, EPERM, EAGAIN, ENODEV };
+	static const struct {
+		const char *file, *knob;
+		enum outcome want;
+	} steps[] = {
+		{ "data", "fail_prepare", PREPARE_FAILED },
+		{ "data", "fail_complete", COMPLETE_FAILED },
+		{ "pfn", "fail_action", ABORT },
+	};
+	enum result r = need_hookfs("fail_* knobs");
+	unsigned int i, j, tried = 0;
+
+	for (i = 0; r == PASS && i < sizeof(errs) / sizeof(errs[0]); i++)
+		for (j = 0; r == PASS && j < sizeof(steps) / sizeof(steps[0]);
+		     j++, tried++)
+			r = inject_once(steps[j].file, steps[j].knob, errs[i],
+					steps[j].want);
+	if (r != SKIP)
+		diag("%u injected errors tried", tried);
+	return r;
 }
 
 static enum result case_misdeclared(void)
@@ -1365,6 +1503,8 @@ static enum result run_case(enum result (*run)(void))
 		if (cfg.hookfs_dev) {
 			hookfs_knob("prepopulate", "0");
 			hookfs_knob("fail_complete", "0 0");
+			hookfs_knob("fail_prepare", "0 0");
+			hookfs_knob("fail_action", "0 0");
 		}
 		return FAIL;
 	}
@@ -1380,6 +1520,8 @@ static const struct {
 	{ "prepopulate", case_prepopulate },
 	{ "complete-failure", case_complete_failure },
 	{ "abort", case_abort },
+	{ "fault-sweep", case_fault_sweep },
+	{ "injected-errors", case_injected_errors },
 	{ "misdeclared", case_misdeclared },
 	{ "permissions", case_permissions },
 	{ "pfn", case_pfn },

@@ -5,7 +5,7 @@
  *   /sys/kernel/debug/hookfs/total/stats
  *   /sys/kernel/debug/hookfs/<MAJ>:<MIN>/{stats,prepopulate,fail_complete,
  *                       fail_prepare,fail_action,prepare_delay_ms,
- *                       complete_delay_ms}
+ *                       complete_delay_ms,populated_delay_ms}
  *
  * Every file is root-only. A write that does not parse changes nothing and
  * fails with -EINVAL.
@@ -270,6 +270,8 @@ void hookfs_debugfs_add_sb(struct super_block *sb)
 			    &sbi->prepare_delay_ms, &hookfs_delay_fops);
 	debugfs_create_file("complete_delay_ms", HOOKFS_KNOB_MODE, dir,
 			    &sbi->complete_delay_ms, &hookfs_delay_fops);
+	debugfs_create_file("populated_delay_ms", HOOKFS_KNOB_MODE, dir,
+			    &sbi->populated_delay_ms, &hookfs_delay_fops);
 }
 
 void hookfs_debugfs_remove_sb(struct hookfs_sb_info *sbi)

@@ -59,6 +59,8 @@ struct hookfs_sb_info {
 	struct hookfs_fail fail_action;
 	unsigned int prepare_delay_ms;
 	unsigned int complete_delay_ms;
+	/* revocable kind: sleep after prepopulating, outside revoke_lock */
+	unsigned int populated_delay_ms;
 };
 
 struct hookfs_inode {

@@ -178,15 +178,19 @@ static void hookfs_ctx_release(struct hookfs_mmap_ctx *ctx)
 	kfree(ctx);
 }
 
-/* The helper maps the VMA's pages up to EOF; count those. */
+/*
+ * The helper maps the VMA's pages up to EOF; count those. It maps nothing
+ * on the compat path, where the VMA is not in the tree yet.
+ */
 static int hookfs_prepopulate(struct file *file, struct vm_area_struct *vma,
 			      const void *context, struct hookfs_mmap_ctx *ctx)
 {
 	loff_t size = i_size_read(&ctx->hi->vfs_inode);
 	pgoff_t eof = DIV_ROUND_UP(size, PAGE_SIZE);
+	bool linked = vma_lookup(vma->vm_mm, vma->vm_start) == vma;
 	int err = generic_file_mmap_populate(file, vma, context);
 
-	if (!err && vma->vm_pgoff < eof)
+	if (!err && linked && vma->vm_pgoff < eof)
 		hookfs_stat_add(ctx->sbi, HOOKFS_STAT_PAGES_PREPOPULATED,
 				min(vma_pages(vma), eof - vma->vm_pgoff));
 	return err;
@@ -197,6 +201,7 @@ static int hookfs_complete_kind(struct file *file, struct vm_area_struct *vma,
 				struct hookfs_mmap_ctx *ctx)
 {
 	struct hookfs_inode *hi = ctx->hi;
+	bool populated = false;
 	int err = 0;
 
 	switch (hi->kind) {
@@ -215,8 +220,16 @@ static int hookfs_complete_kind(struct file *file, struct vm_area_struct *vma,
 			WRITE_ONCE(hi->populator, current);
 			err = hookfs_prepopulate(file, vma, context, ctx);
 			WRITE_ONCE(hi->populator, NULL);
+			populated = !err;
 		}
 		mutex_unlock(&hi->revoke_lock);
+		/*
+		 * Widens the window between our PTEs and the return to the
+		 * caller, in which a revoke must still find them (it does
+		 * only if the VMA is already in the file's rmap).
+		 */
+		if (populated)
+			hookfs_delay(&ctx->sbi->populated_delay_ms);
 		return err;
 	default:
 		if (!READ_ONCE(ctx->sbi->prepopulate))

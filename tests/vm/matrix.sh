@@ -11,8 +11,8 @@ set -eu
 BIN=${NESTMAP_BIN:-/opt/nestmap/bin}
 MODULES=${NESTMAP_MODULES:-/opt/nestmap/modules}
 WORK=/tmp/nestmap-matrix
-CASES="hooks coherence prepopulate complete-failure abort misdeclared
-permissions pfn mremap fork munmap maps teardown"
+CASES="hooks coherence prepopulate complete-failure abort fault-sweep
+injected-errors misdeclared permissions pfn mremap fork munmap maps teardown"
 STACK_TIMEOUT=600
 . "$(dirname "$0")/stacks.inc"
 
@@ -134,7 +134,7 @@ mkdir -p "$WORK/results"
 DMESG_LINES=$(dmesg | wc -l)
 mount_pseudo
 setup_tracing
-setup_failslab
+setup_fault_injection
 FAILURES=0
 
 progress "load modules"
@@ -181,6 +181,12 @@ fi
 
 echo
 print_table
+echo
+echo "fault injection (fail-nth sweeps and hookfs knobs), per stack:"
+for s in $STACKS; do
+	grep -h -e 'injection points' -e 'injected errors tried' \
+		"$WORK/ktap.$s" 2>/dev/null | sed 's/^# /  /' || true
+done
 pass=$(cat "$WORK"/results/* | grep -c PASS || true)
 fail=$(($(cat "$WORK"/results/* | grep -c FAIL || true) + FAILURES))
 skip=$(cat "$WORK"/results/* | grep -c SKIP || true)

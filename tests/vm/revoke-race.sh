@@ -1,0 +1,89 @@
+#!/bin/sh
+# The review's race (issue 6, part 3): prepopulation in mmap_complete
+# against a revoke's unmap_mapping_range(), on hookfs's "revocable" file.
+#
+# Per path, nestmap-stress races mmap() against HOOKFS_IOC_REVOKE many
+# times, in three windows (no delay; complete_delay_ms, the revoke lands
+# before complete populates; populated_delay_ms, it lands after complete
+# populated and before mmap() returns). A mapping that still reads the
+# file's pages after the revoke returned is stale. The direct path (A)
+# must show none; the compat paths (B-F: the VMA is not yet in the file's
+# rmap when complete runs) report their figure. Every path fails on a
+# stale mapping that did not overlap the revoke, on unpaired hooks, on a
+# leftover VMA, on a failed unmount or on a kernel splat.
+#
+#   revoke-race.sh [--long] [--stacks LIST]
+# Short (make test): up to 600 attempts per path; --long, or
+# NESTMAP_STRESS_LONG=1: up to 6000 (make stress).
+set -eu
+
+HERE=$(cd "$(dirname "$0")" && pwd)
+WORK=/tmp/nestmap-race
+. "$HERE/stacks.inc"
+. "$HERE/stress-lib.inc"
+
+usage() {
+	echo "usage: revoke-race.sh [--long] [--stacks LIST]  (LIST: A,B,C,D,E,F)"
+}
+
+LONG=${NESTMAP_STRESS_LONG:-0}
+STACKS="A B C D E F"
+while [ $# -gt 0 ]; do
+	case $1 in
+	--long) LONG=1; shift ;;
+	--stacks) [ $# -ge 2 ] || { usage >&2; exit 2; }
+		STACKS=$(echo "$2" | tr ',' ' '); shift 2 ;;
+	-h|--help) usage; exit 0 ;;
+	*) usage >&2; exit 2 ;;
+	esac
+done
+if [ "$LONG" = 1 ]; then
+	ATTEMPTS=6000 SECS=300
+else
+	ATTEMPTS=600 SECS=15
+fi
+
+rm -rf "$WORK"
+mkdir -p "$WORK"
+DMESG_LINES=$(dmesg | wc -l)
+mount_pseudo
+load_modules
+BASE=$WORK/hookfs
+mkdir -p "$BASE"
+mount -t hookfs none "$BASE"
+HOOKFS_DEV=$(dev_of "$BASE")
+echo "# revoke race: stacks $STACKS, up to $ATTEMPTS attempts or $SECS s each"
+
+for s in $STACKS; do
+	start=$(date +%s)
+	if ! precreate "$(lower_of "$s" "$BASE")" || ! setup_stack "$s" "$BASE"; then
+		ktap FAIL "$s/race-setup"
+		teardown_stack || true
+		continue
+	fi
+	set -- --stack "$s" --dir "$DIR" --lower-dir "$LOWER_DIR" \
+		--hookfs-dev "$HOOKFS_DEV" --path "$(path_of "$s")" \
+		--seconds "$SECS" --iterations "$ATTEMPTS"
+	[ "$s" != A ] || set -- "$@" --no-stale
+	run_tool "$s/race" $((SECS + 120)) race "$@"
+	grep '^# race ' "$WORK/out" >>"$WORK/summary" || true
+	if teardown_stack; then
+		ktap OK "$s/race-unmount"
+	else
+		ktap FAIL "$s/race-unmount"
+	fi
+	echo "# stack $s: $(($(date +%s) - start)) s"
+done
+
+if umount "$BASE"; then ktap OK "race-unmount-hookfs"; else ktap FAIL "race-unmount-hookfs"; fi
+trace_restore
+unload_modules
+if kernel_log_clean; then
+	ktap OK "race-kernel-log-clean"
+else
+	ktap FAIL "race-kernel-log-clean"
+fi
+echo "# revoke race, stale mappings per path:"
+cat "$WORK/summary" 2>/dev/null || true
+echo "# revoke race: $KTAP_N checks, $KTAP_FAILED failed"
+[ "$KTAP_FAILED" -eq 0 ]

@@ -1,0 +1,123 @@
+#!/bin/sh
+# Concurrency stress through every stack over hookfs (issue 6, part 2).
+#
+# Per stack, nestmap-stress runs mapper threads (mmap, touch, mremap, fork,
+# partial and full munmap) against threads that truncate, revoke and
+# toggle hookfs's knobs, then checks that the hooks paired up (hookfs
+# stats, trace events and the mmap() results agree, no context is left)
+# and that no VMA is left. The stack must then unmount, and the kernel log
+# must stay free of WARNING/BUG/lockdep/KASAN/RCU reports.
+#
+# Two rounds. The first covers every stack; on the compat stacks (B-F)
+# the knob thread leaves hookfs's prepopulate knob off there (the
+# revocable kind still prepopulates). The second runs compat stacks again
+# with prepopulate toggling too: generic_file_mmap_populate() then maps
+# page-cache folios before the VMA is in the file's rmap, where a
+# concurrent truncate cannot unmap them, and DEBUG_VM stops the kernel
+# (VM_BUG_ON_FOLIO(folio_mapped(folio)) in filemap_unaccount_folio). It
+# goes last so that the first round's results are printed either way; a
+# kernel oops panics the guest (see run_tool).
+#
+#   stress.sh [--long] [--stacks LIST] [--no-prepopulate]
+# --no-prepopulate skips the second round. The short run (make test)
+# takes about 4 s per stack and round, the second round on B and E only;
+# --long, or NESTMAP_STRESS_LONG=1, runs 60 s per stack and round, the
+# second round on every compat stack (make stress).
+set -eu
+
+HERE=$(cd "$(dirname "$0")" && pwd)
+WORK=/tmp/nestmap-stress
+. "$HERE/stacks.inc"
+. "$HERE/stress-lib.inc"
+
+usage() {
+	echo "usage: stress.sh [--long] [--stacks LIST] [--no-prepopulate]  (LIST: A,B,C,D,E,F)"
+}
+
+LONG=${NESTMAP_STRESS_LONG:-0}
+STACKS="A B C D E F"
+ROUND2=yes
+while [ $# -gt 0 ]; do
+	case $1 in
+	--long) LONG=1; shift ;;
+	--no-prepopulate) ROUND2=no; shift ;;
+	--stacks) [ $# -ge 2 ] || { usage >&2; exit 2; }
+		STACKS=$(echo "$2" | tr ',' ' '); shift 2 ;;
+	-h|--help) usage; exit 0 ;;
+	*) usage >&2; exit 2 ;;
+	esac
+done
+if [ "$LONG" = 1 ]; then
+	SECS=60 THREADS=4 ITER=10000000 ROUND2_STACKS="B C D E F"
+else
+	SECS=4 THREADS=3 ITER=100000 ROUND2_STACKS="B E"
+fi
+
+# stress_stack STACK LABEL ARGS...: one nestmap-stress run on STACK.
+stress_stack() {
+	s=$1 label=$2
+	shift 2
+	start=$(date +%s)
+	if ! precreate "$(lower_of "$s" "$BASE")" || ! setup_stack "$s" "$BASE"; then
+		ktap FAIL "$label/stress-setup"
+		teardown_stack || true
+		return
+	fi
+	set -- "$@" --stack "$label" --dir "$DIR" --lower-dir "$LOWER_DIR" \
+		--hookfs-dev "$HOOKFS_DEV" --path "$(path_of "$s")" \
+		--seconds "$SECS" --iterations "$ITER" --threads "$THREADS"
+	# Over tmpfs uppers a writable open would copy "rw" up off hookfs.
+	case $s in A|B|D|E) set -- "$@" --rw ;; esac
+	run_tool "$label/stress" $((SECS + 120)) stress "$@"
+	if teardown_stack; then
+		ktap OK "$label/stress-unmount"
+	else
+		ktap FAIL "$label/stress-unmount"
+	fi
+	echo "# $label: $(($(date +%s) - start)) s"
+}
+
+rm -rf "$WORK"
+mkdir -p "$WORK"
+DMESG_LINES=$(dmesg | wc -l)
+mount_pseudo
+load_modules
+trace_bigger 16384
+BASE=$WORK/hookfs
+mkdir -p "$BASE"
+mount -t hookfs none "$BASE"
+HOOKFS_DEV=$(dev_of "$BASE")
+echo "# stress: stacks $STACKS, $SECS s each, $THREADS mapper threads"
+
+for s in $STACKS; do
+	if [ "$s" = A ]; then
+		stress_stack "$s" "$s"
+	else
+		stress_stack "$s" "$s" --no-prepopulate
+	fi
+done
+if [ "$ROUND2" = yes ]; then
+	for s in $ROUND2_STACKS; do
+		case " $STACKS " in *" $s "*) ;; *) continue ;; esac
+		echo "# $s with prepopulate: the compat path's truncate race"
+		# An oops there can leave every CPU that runs the test
+		# spinning on a lock it left held: keep CPU 0 for run_tool's
+		# watch, which then ends the run at once.
+		if [ "$(nproc)" -ge 2 ] && command -v taskset >/dev/null; then
+			TOOL_PREFIX="taskset 2"
+		fi
+		stress_stack "$s" "$s+prepopulate"
+		TOOL_PREFIX=
+	done
+fi
+
+if umount "$BASE"; then ktap OK "stress-unmount-hookfs"; else ktap FAIL "stress-unmount-hookfs"; fi
+trace_restore
+unload_modules
+if kernel_log_clean; then
+	ktap OK "stress-kernel-log-clean"
+else
+	ktap FAIL "stress-kernel-log-clean"
+fi
+echo "# stress: $KTAP_N checks, $KTAP_FAILED failed"
+[ "$KTAP_FAILED" -eq 0 ]

@@ -1,0 +1,1294 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * nestmap-stress: concurrency stress and the revoke race, through one stack.
+ *
+ *   stress  several threads mmap, touch, mremap, fork and munmap files of
+ *           the stack while others truncate, revoke and toggle hookfs's
+ *           knobs; afterwards the hooks must pair up (hookfs stats, trace
+ *           events and the mmap() results agree) and no VMA may be left.
+ *   race    mmap() of a hookfs "revocable" file against HOOKFS_IOC_REVOKE,
+ *           many times; a mapping that still reads the file's pages after
+ *           the revoke returned is stale.
+ *
+ * Like nestmap-mmaptest it mounts nothing: tests/vm/stress.sh and
+ * tests/vm/revoke-race.sh mount the stack and name the directories. Output
+ * is KTAP-style ("ok N name", "not ok N name", "# diagnostics"); the exit
+ * status is 0 if every check passed, 1 if one failed, 2 on bad arguments.
+ * Both subcommands are bounded by --seconds and --iterations, and a
+ * watchdog ends the process if a bound is ever missed.
+ */
+#define _GNU_SOURCE
+
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <limits.h>
+#include <pthread.h>
+#include <setjmp.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "../fs/hookfs/hookfs_uapi.h"
+
+#define INJECT_ERRNO	ENOSPC	/* what the knob thread injects */
+#define MAX_ERRNO_SEEN	160
+#define MAX_THREADS	16
+#define TRUNC_PAGES	16
+#define RACE_PAGES	4
+#define WATCHDOG_GRACE	60	/* seconds beyond --seconds */
+#define RACE_PATTERN	'R'
+#define ARRAY_SIZE(a)	(sizeof(a) / sizeof((a)[0]))
+
+static struct {
+	const char *cmd;
+	const char *stack;
+	const char *dir;
+	const char *lower_dir;
+	const char *hookfs_dev;
+	const char *path_flag;		/* "direct" or "compat", or NULL */
+	char dbg[PATH_MAX];		/* debugfs dir of the hookfs sb */
+	char tracefs[64];		/* "" without the series' events */
+	dev_t dev;
+	unsigned int seconds;
+	unsigned long iterations;
+	unsigned int threads;
+	bool rw;
+	bool no_prepopulate;
+	bool no_stale;
+	long page;
+} cfg = {
+	.seconds = 5,
+	.iterations = 100000,
+	.threads = 4,
+};
+
+static int ktap_n;
+static int ktap_failed;
+
+static void diag(const char *fmt, ...)
+{
+	va_list ap;
+
+	printf("# %s: ", cfg.stack);
+	va_start(ap, fmt);
+	vprintf(fmt, ap);
+	va_end(ap);
+	putchar('\n');
+	fflush(stdout);
+}
+
+/* One result line; returns ok so that callers can chain. */
+static bool result(bool ok, const char *fmt, ...)
+{
+	va_list ap;
+
+	printf("%sok %d %s/", ok ? "" : "not ", ++ktap_n, cfg.stack);
+	va_start(ap, fmt);
+	vprintf(fmt, ap);
+	va_end(ap);
+	putchar('\n');
+	fflush(stdout);
+	if (!ok)
+		ktap_failed++;
+	return ok;
+}
+
+static void skip_result(const char *name, const char *why)
+{
+	printf("ok %d %s/%s # SKIP %s\n", ++ktap_n, cfg.stack, name, why);
+	fflush(stdout);
+}
+
+static uint64_t now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ull + ts.tv_nsec;
+}
+
+static void sleep_ms(unsigned int ms)
+{
+	struct timespec ts = { ms / 1000, (ms % 1000) * 1000000L };
+
+	nanosleep(&ts, NULL);
+}
+
+/* xorshift: cheap, per thread, good enough to pick operations. */
+static unsigned int rnd(uint64_t *state)
+{
+	uint64_t x = *state;
+
+	x ^= x << 13;
+	x ^= x >> 7;
+	x ^= x << 17;
+	*state = x;
+	return (unsigned int)(x >> 16);
+}
+
+static int write_file(const char *path, const char *s)
+{
+	int fd = open(path, O_WRONLY | O_TRUNC | O_CLOEXEC);
+	ssize_t n;
+	int err;
+
+	if (fd < 0)
+		return -errno;
+	n = write(fd, s, strlen(s));
+	err = n < 0 ? -errno : 0;
+	close(fd);
+	return err;
+}
+
+/* A whole small or pseudo file, NUL-terminated, or NULL. */
+static char *slurp(const char *path)
+{
+	size_t len = 0, cap = 1 << 16;
+	char *buf = malloc(cap + 1), *grown;
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	ssize_t n;
+
+	if (fd < 0 || !buf)
+		goto fail;
+	while ((n = read(fd, buf + len, cap - len)) > 0) {
+		len += n;
+		if (len < cap)
+			continue;
+		grown = realloc(buf, 2 * cap + 1);
+		if (!grown)
+			goto fail;
+		buf = grown;
+		cap *= 2;
+	}
+	if (n < 0)
+		goto fail;
+	close(fd);
+	buf[len] = '\0';
+	return buf;
+fail:
+	free(buf);
+	if (fd >= 0)
+		close(fd);
+	return NULL;
+}
+
+static void join_path(char *out, const char *dir, const char *name)
+{
+	if (snprintf(out, PATH_MAX, "%s/%s", dir, name) >= PATH_MAX)
+		out[0] = '\0';
+}
+
+/* ---- hookfs debugfs ---- */
+
+enum {
+	ST_PREPARE, ST_PREPARE_FAILED, ST_COMPLETE, ST_ABORT,
+	ST_COMPLETE_FAILED, ST_MISMATCH, ST_OUTSTANDING, ST_PREPOPULATED,
+	NR_ST
+};
+
+static const char *const st_names[NR_ST] = {
+	"prepare", "prepare_failed", "complete", "abort", "complete_failed",
+	"context_mismatch", "contexts_outstanding", "pages_prepopulated",
+};
+
+struct hstats {
+	long v[NR_ST];
+};
+
+static int stats_read(struct hstats *s)
+{
+	char path[PATH_MAX], *text, *line, *save = NULL, name[64];
+	int seen = 0, i;
+	long val;
+
+	join_path(path, cfg.dbg, "stats");
+	text = slurp(path);
+	if (!text)
+		return -1;
+	for (line = strtok_r(text, "\n", &save); line;
+	     line = strtok_r(NULL, "\n", &save)) {
+		if (sscanf(line, "%63s %ld", name, &val) != 2)
+			continue;
+		for (i = 0; i < NR_ST; i++) {
+			if (strcmp(name, st_names[i]) == 0) {
+				s->v[i] = val;
+				seen |= 1 << i;
+			}
+		}
+	}
+	free(text);
+	return seen == (1 << NR_ST) - 1 ? 0 : -1;
+}
+
+static int knob(const char *name, const char *value)
+{
+	char path[PATH_MAX];
+
+	join_path(path, cfg.dbg, name);
+	return write_file(path, value);
+}
+
+static const char *const delay_knobs[] = {
+	"prepare_delay_ms", "complete_delay_ms", "populated_delay_ms",
+};
+
+static void knobs_clear(void)
+{
+	unsigned int i;
+
+	knob("fail_prepare", "0 0");
+	knob("fail_complete", "0 0");
+	knob("fail_action", "0 0");
+	for (i = 0; i < ARRAY_SIZE(delay_knobs); i++)
+		knob(delay_knobs[i], "0");
+}
+
+/* The pairing every run must end with; prints the deltas. */
+static bool stats_paired(const struct hstats *a, const struct hstats *b,
+			 const char *name)
+{
+	long d[NR_ST];
+	bool ok;
+	int i;
+
+	for (i = 0; i < NR_ST; i++)
+		d[i] = b->v[i] - a->v[i];
+	diag("hookfs stats delta: prepare=%ld prepare_failed=%ld complete=%ld complete_failed=%ld abort=%ld context_mismatch=%ld pages_prepopulated=%ld; contexts_outstanding=%ld",
+	     d[ST_PREPARE], d[ST_PREPARE_FAILED], d[ST_COMPLETE],
+	     d[ST_COMPLETE_FAILED], d[ST_ABORT], d[ST_MISMATCH],
+	     d[ST_PREPOPULATED], b->v[ST_OUTSTANDING]);
+	ok = d[ST_PREPARE] == d[ST_COMPLETE] + d[ST_COMPLETE_FAILED] +
+			      d[ST_ABORT] &&
+	     b->v[ST_OUTSTANDING] == 0 && d[ST_MISMATCH] == 0;
+	return result(ok, "%s prepare=%ld == complete+complete_failed+abort=%ld, outstanding=%ld, mismatch=%ld",
+		      name, d[ST_PREPARE],
+		      d[ST_COMPLETE] + d[ST_COMPLETE_FAILED] + d[ST_ABORT],
+		      b->v[ST_OUTSTANDING], d[ST_MISMATCH]);
+}
+
+/* ---- faults: a touch of a revoked or truncated page may SIGBUS ---- */
+
+static __thread sigjmp_buf fault_jmp;
+static __thread volatile sig_atomic_t fault_armed;
+
+static void fault_handler(int sig)
+{
+	if (!fault_armed) {
+		/* Not one of our touches: a real bug, die of it. */
+		signal(sig, SIG_DFL);
+		raise(sig);
+		return;
+	}
+	fault_armed = 0;
+	siglongjmp(fault_jmp, sig);
+}
+
+/* Read (and maybe rewrite) the byte at p: 0, or the signal it raised. */
+static int touch(volatile char *p, bool write, char *val)
+{
+	int sig;
+
+	/* SA_NODEFER: no signal mask to restore, so no syscall here. */
+	sig = sigsetjmp(fault_jmp, 0);
+	if (sig)
+		return sig;
+	fault_armed = 1;
+	*val = *p;
+	if (write)
+		*p = *val;
+	fault_armed = 0;
+	return 0;
+}
+
+static void watchdog(int sig)
+{
+	static const char msg[] = "Bail out! nestmap-stress: watchdog expired\n";
+
+	(void)sig;
+	if (write(STDOUT_FILENO, msg, sizeof(msg) - 1) < 0)
+		_exit(3);
+	_exit(1);
+}
+
+static void install_handlers(void)
+{
+	struct sigaction sa = { .sa_handler = fault_handler,
+				.sa_flags = SA_NODEFER };
+
+	sigaction(SIGBUS, &sa, NULL);
+	sigaction(SIGSEGV, &sa, NULL);
+	signal(SIGALRM, watchdog);
+	alarm(cfg.seconds + WATCHDOG_GRACE);
+}
+
+/* ---- trace events ---- */
+
+static void trace_setup(void)
+{
+	char path[PATH_MAX];
+
+	if (access("/sys/kernel/tracing/events/mmap/mmap_complete", F_OK))
+		return;
+	snprintf(cfg.tracefs, sizeof(cfg.tracefs), "/sys/kernel/tracing");
+	join_path(path, cfg.tracefs, "events/mmap/enable");
+	write_file(path, "1");
+	/* prepare and its complete may run on different CPUs */
+	join_path(path, cfg.tracefs, "trace_clock");
+	write_file(path, "global");
+	join_path(path, cfg.tracefs, "trace");
+	write_file(path, "");
+}
+
+/* Events lost since the last clear: overruns plus dropped ones. */
+static long trace_lost(void)
+{
+	char path[PATH_MAX], *text, *p;
+	long lost = 0;
+	int cpu;
+
+	for (cpu = 0; cpu < 64; cpu++) {
+		snprintf(path, sizeof(path), "%s/per_cpu/cpu%d/stats",
+			 cfg.tracefs, cpu);
+		text = slurp(path);
+		if (!text)
+			continue;
+		p = strstr(text, "overrun:");
+		if (p)
+			lost += strtol(p + 8, NULL, 10);
+		p = strstr(text, "dropped events:");
+		if (p)
+			lost += strtol(p + 15, NULL, 10);
+		free(text);
+	}
+	return lost;
+}
+
+struct pend {
+	char ctx[32];
+	struct pend *next;
+};
+
+#define PEND_BUCKETS 1024
+
+struct tally {
+	long prep_ok, prep_fail, comp_ok, comp_fail, abort;
+	long wrong_path, unpaired, double_prepare, left_pending;
+	struct pend *bucket[PEND_BUCKETS];
+};
+
+static unsigned int ctx_hash(const char *s)
+{
+	unsigned int h = 5381;
+
+	while (*s)
+		h = h * 33 + (unsigned char)*s++;
+	return h % PEND_BUCKETS;
+}
+
+/* Remove ctx from the pending set; false if it was not there. */
+static bool pend_take(struct tally *t, const char *ctx)
+{
+	struct pend **pp = &t->bucket[ctx_hash(ctx)], *p;
+
+	for (; (p = *pp); pp = &p->next) {
+		if (strcmp(p->ctx, ctx) == 0) {
+			*pp = p->next;
+			free(p);
+			return true;
+		}
+	}
+	return false;
+}
+
+static void pend_add(struct tally *t, const char *ctx)
+{
+	struct pend *p;
+
+	if (pend_take(t, ctx)) {
+		/* prepared twice without a complete or abort in between */
+		t->double_prepare++;
+	}
+	p = calloc(1, sizeof(*p));
+	if (!p)
+		abort();
+	snprintf(p->ctx, sizeof(p->ctx), "%s", ctx);
+	p->next = t->bucket[ctx_hash(ctx)];
+	t->bucket[ctx_hash(ctx)] = p;
+}
+
+/*
+ * Count this superblock's hook events and pair them by context: a prepare
+ * that succeeded opens its context, the complete or abort closes it.
+ */
+static int trace_tally(struct tally *t)
+{
+	char path[PATH_MAX], *text, *line, *save = NULL, *ev;
+	char ctx[32], pathf[16];
+	unsigned int maj, min, i;
+	unsigned long ino, start, end;
+	int ret;
+
+	memset(t, 0, sizeof(*t));
+	join_path(path, cfg.tracefs, "trace");
+	text = slurp(path);
+	if (!text)
+		return -1;
+	for (line = strtok_r(text, "\n", &save); line;
+	     line = strtok_r(NULL, "\n", &save)) {
+		ev = strstr(line, " mmap_");
+		if (!ev || line[0] == '#' || !strchr(ev, ':'))
+			continue;
+		ev++;
+		if (sscanf(strchr(ev, ':') + 1,
+			   " dev=%u:%u ino=%lu start=%lx end=%lx ctx=%31s ret=%d path=%15s",
+			   &maj, &min, &ino, &start, &end, ctx, &ret,
+			   pathf) != 8)
+			continue;
+		if (makedev(maj, min) != cfg.dev)
+			continue;
+		if (cfg.path_flag && strcmp(pathf, cfg.path_flag))
+			t->wrong_path++;
+		if (strncmp(ev, "mmap_prepare:", 13) == 0) {
+			if (ret) {
+				t->prep_fail++;
+			} else {
+				t->prep_ok++;
+				pend_add(t, ctx);
+			}
+			continue;
+		}
+		if (strncmp(ev, "mmap_complete:", 14) == 0) {
+			if (ret)
+				t->comp_fail++;
+			else
+				t->comp_ok++;
+		} else if (strncmp(ev, "mmap_abort:", 11) == 0) {
+			t->abort++;
+		} else {
+			continue;
+		}
+		if (!pend_take(t, ctx))
+			t->unpaired++;
+	}
+	free(text);
+	for (i = 0; i < PEND_BUCKETS; i++) {
+		while (t->bucket[i]) {
+			struct pend *p = t->bucket[i];
+
+			t->bucket[i] = p->next;
+			free(p);
+			t->left_pending++;
+		}
+	}
+	return 0;
+}
+
+/* Trace events and stats deltas must tell the same story. */
+static void trace_check(const struct hstats *a, const struct hstats *b,
+			long lost_before, const char *name)
+{
+	struct tally t;
+	long lost;
+	bool ok;
+
+	if (!cfg.tracefs[0]) {
+		skip_result(name, "no mmap trace events in this kernel");
+		return;
+	}
+	lost = trace_lost() - lost_before;
+	if (lost) {
+		diag("the trace ring buffer lost %ld events: relying on the stats",
+		     lost);
+		skip_result(name, "trace ring buffer overran");
+		return;
+	}
+	if (trace_tally(&t)) {
+		result(false, "%s (cannot read the trace)", name);
+		return;
+	}
+	diag("trace: prepare=%ld prepare_failed=%ld complete=%ld complete_failed=%ld abort=%ld unpaired_end=%ld double_prepare=%ld left_pending=%ld wrong_path=%ld",
+	     t.prep_ok, t.prep_fail, t.comp_ok, t.comp_fail, t.abort,
+	     t.unpaired, t.double_prepare, t.left_pending, t.wrong_path);
+	ok = t.prep_ok == b->v[ST_PREPARE] - a->v[ST_PREPARE] &&
+	     t.prep_fail == b->v[ST_PREPARE_FAILED] - a->v[ST_PREPARE_FAILED] &&
+	     t.comp_ok == b->v[ST_COMPLETE] - a->v[ST_COMPLETE] &&
+	     t.comp_fail == b->v[ST_COMPLETE_FAILED] -
+			    a->v[ST_COMPLETE_FAILED] &&
+	     t.abort == b->v[ST_ABORT] - a->v[ST_ABORT] &&
+	     !t.unpaired && !t.double_prepare && !t.left_pending &&
+	     !t.wrong_path;
+	result(ok, "%s events=%ld", name,
+	       t.prep_ok + t.prep_fail + t.comp_ok + t.comp_fail + t.abort);
+}
+
+/* ---- /proc/self/maps ---- */
+
+/* Mappings left of the hookfs sb or of the stack's directories. */
+static int maps_leftovers(void)
+{
+	char *maps = slurp("/proc/self/maps"), *line, *save = NULL;
+	size_t dlen = strlen(cfg.dir), llen = strlen(cfg.lower_dir);
+	unsigned int maj, min;
+	int pos, left = 0;
+	char *path;
+
+	if (!maps)
+		return -1;
+	for (line = strtok_r(maps, "\n", &save); line;
+	     line = strtok_r(NULL, "\n", &save)) {
+		pos = 0;
+		if (sscanf(line, "%*x-%*x %*s %*x %x:%x %*u %n", &maj, &min,
+			   &pos) < 2)
+			continue;
+		path = pos ? line + pos : "";
+		if (makedev(maj, min) == cfg.dev ||
+		    strncmp(path, cfg.dir, dlen) == 0 ||
+		    strncmp(path, cfg.lower_dir, llen) == 0) {
+			diag("left over: %s", line);
+			left++;
+		}
+	}
+	free(maps);
+	return left;
+}
+
+/* ---- stress ---- */
+
+enum { F_DATA, F_RW, F_PFN, F_REVOCABLE, F_TRUNC, NR_FILES };
+
+static const struct {
+	const char *name;
+	unsigned int pages;
+} files[NR_FILES] = {
+	[F_DATA]	= { "data", 64 },
+	[F_RW]		= { "rw", 16 },
+	[F_PFN]		= { "pfn", 16 },
+	[F_REVOCABLE]	= { "revocable", RACE_PAGES },
+	[F_TRUNC]	= { "trunc", TRUNC_PAGES },
+};
+
+enum {
+	OP_MMAP_OK, OP_MMAP_FAIL, OP_TOUCH, OP_SIGBUS, OP_SIGSEGV,
+	OP_MREMAP, OP_MREMAP_FAIL, OP_FORK, OP_FORK_BAD, OP_MUNMAP_PART,
+	OP_MUNMAP, OP_MUNMAP_FAIL, NR_OPS
+};
+
+static const char *const op_names[NR_OPS] = {
+	"mmap_ok", "mmap_failed", "touches", "sigbus", "sigsegv", "mremap",
+	"mremap_failed", "fork", "fork_bad_child", "munmap_partial", "munmap",
+	"munmap_failed",
+};
+
+struct worker {
+	pthread_t tid;
+	uint64_t seed;
+	int fd[NR_FILES];
+	long ops[NR_OPS];
+	long err[MAX_ERRNO_SEEN];
+};
+
+static atomic_bool stop_chaos;
+static uint64_t deadline;
+
+static bool time_up(void)
+{
+	return now_ns() >= deadline;
+}
+
+static void touch_all(struct worker *w, char *p, size_t len, bool write)
+{
+	size_t off;
+	char val;
+	int sig;
+
+	for (off = 0; off < len; off += cfg.page) {
+		sig = touch(p + off, write, &val);
+		w->ops[OP_TOUCH]++;
+		if (sig == SIGBUS)
+			w->ops[OP_SIGBUS]++;
+		else if (sig == SIGSEGV)
+			w->ops[OP_SIGSEGV]++;
+	}
+}
+
+/* The child only touches the copied mapping and leaves at once. */
+static void fork_and_touch(struct worker *w, char *p, size_t len)
+{
+	int status;
+	pid_t pid = fork();
+
+	if (pid < 0) {
+		w->ops[OP_FORK_BAD]++;
+		return;
+	}
+	if (pid == 0) {
+		signal(SIGALRM, SIG_DFL);
+		alarm(10);
+		touch_all(w, p, len, false);
+		_exit(0);
+	}
+	w->ops[OP_FORK]++;
+	if (waitpid(pid, &status, 0) != pid || !WIFEXITED(status) ||
+	    WEXITSTATUS(status))
+		w->ops[OP_FORK_BAD]++;
+}
+
+static void stress_one(struct worker *w)
+{
+	unsigned int f, pages, off, npages;
+	int prot = PROT_READ, flags = MAP_SHARED;
+	size_t len;
+	char *p, *q;
+
+	do {
+		f = rnd(&w->seed) % NR_FILES;
+	} while (w->fd[f] < 0);
+	pages = files[f].pages;
+	npages = 1 + rnd(&w->seed) % (pages < 8 ? pages : 8);
+	off = rnd(&w->seed) % (pages - npages + 1);
+	if (f == F_RW && rnd(&w->seed) % 2) {
+		prot |= PROT_WRITE;
+	} else if ((f == F_DATA || f == F_TRUNC) && rnd(&w->seed) % 2) {
+		/* copy-on-write: writable on an O_RDONLY file */
+		prot |= PROT_WRITE;
+		flags = MAP_PRIVATE;
+	}
+	len = npages * cfg.page;
+	p = mmap(NULL, len, prot, flags, w->fd[f], (off_t)off * cfg.page);
+	if (p == MAP_FAILED) {
+		w->ops[OP_MMAP_FAIL]++;
+		w->err[errno < MAX_ERRNO_SEEN ? errno : 0]++;
+		return;
+	}
+	w->ops[OP_MMAP_OK]++;
+	touch_all(w, p, len, prot & PROT_WRITE);
+
+	switch (rnd(&w->seed) % 4) {
+	case 0:
+		npages = npages > 1 && rnd(&w->seed) % 2 ? npages - 1 :
+							   npages + 1;
+		q = mremap(p, len, npages * cfg.page, MREMAP_MAYMOVE);
+		if (q == MAP_FAILED) {
+			w->ops[OP_MREMAP_FAIL]++;
+			break;
+		}
+		w->ops[OP_MREMAP]++;
+		p = q;
+		len = npages * cfg.page;
+		touch_all(w, p, len, prot & PROT_WRITE);
+		break;
+	case 1:
+		fork_and_touch(w, p, len);
+		break;
+	case 2:
+		if (npages < 2)
+			break;
+		if (munmap(p, cfg.page)) {
+			w->ops[OP_MUNMAP_FAIL]++;
+			break;
+		}
+		w->ops[OP_MUNMAP_PART]++;
+		p += cfg.page;
+		len -= cfg.page;
+		touch_all(w, p, len, prot & PROT_WRITE);
+		break;
+	}
+	if (munmap(p, len))
+		w->ops[OP_MUNMAP_FAIL]++;
+	else
+		w->ops[OP_MUNMAP]++;
+}
+
+static void *stress_worker(void *arg)
+{
+	struct worker *w = arg;
+	unsigned long i;
+
+	for (i = 0; i < cfg.iterations && !time_up(); i++)
+		stress_one(w);
+	return NULL;
+}
+
+struct chaos {
+	pthread_t tid;
+	uint64_t seed;
+	long count;
+	long errors;
+	int fd;
+};
+
+static void *truncater(void *arg)
+{
+	struct chaos *c = arg;
+
+	while (!stop_chaos) {
+		off_t size = (off_t)(rnd(&c->seed) % (TRUNC_PAGES + 1)) *
+			     cfg.page;
+
+		if (ftruncate(c->fd, size) ||
+		    ftruncate(c->fd, (off_t)TRUNC_PAGES * cfg.page))
+			c->errors++;
+		c->count++;
+		sleep_ms(1 + rnd(&c->seed) % 3);
+	}
+	return NULL;
+}
+
+static void *revoker(void *arg)
+{
+	struct chaos *c = arg;
+
+	while (!stop_chaos) {
+		if (ioctl(c->fd, HOOKFS_IOC_REVOKE))
+			c->errors++;
+		sleep_ms(1 + rnd(&c->seed) % 3);
+		if (ioctl(c->fd, HOOKFS_IOC_RESTORE))
+			c->errors++;
+		c->count++;
+		sleep_ms(1 + rnd(&c->seed) % 3);
+	}
+	return NULL;
+}
+
+/* Arms one failure or flips one knob at a time; delays stay rare. */
+static void *knob_toggler(void *arg)
+{
+	static const char *const fails[] = {
+		"fail_prepare", "fail_complete", "fail_action",
+	};
+	struct chaos *c = arg;
+	char val[32];
+	unsigned int r;
+
+	snprintf(val, sizeof(val), "1 %d", INJECT_ERRNO);
+	while (!stop_chaos) {
+		r = rnd(&c->seed) % 16;
+		if (r < 6)
+			c->errors += !!knob(fails[r % 3], val);
+		else if (r < 10)
+			c->errors += !!knob("prepopulate",
+					    r % 2 && !cfg.no_prepopulate ?
+					    "1" : "0");
+		else if (r == 10)
+			c->errors += !!knob(delay_knobs[rnd(&c->seed) % 3],
+					    "1");
+		else if (r < 13)
+			knobs_clear();
+		c->count++;
+		sleep_ms(1 + rnd(&c->seed) % 4);
+	}
+	return NULL;
+}
+
+static int open_in(const char *dir, const char *name, int flags)
+{
+	char path[PATH_MAX];
+
+	join_path(path, dir, name);
+	return open(path, flags | O_CLOEXEC);
+}
+
+static int cmd_stress(void)
+{
+	struct worker *w = calloc(cfg.threads, sizeof(*w));
+	struct chaos ch[3] = { 0 };
+	void *(*const chaos_fn[3])(void *) = { truncater, revoker,
+					      knob_toggler };
+	static const char *const chaos_names[3] = { "truncate",
+						    "revoke+restore",
+						    "knob" };
+	long ops[NR_OPS] = { 0 }, err[MAX_ERRNO_SEEN] = { 0 }, inj, other;
+	struct hstats before, after;
+	int fds[NR_FILES];
+	char prepop[8] = "0", line[1024], path[PATH_MAX], *text;
+	unsigned int t, i, f;
+	long lost = 0;
+	size_t n;
+	bool ok;
+	int left;
+
+	if (!w)
+		return 1;
+	join_path(path, cfg.dbg, "prepopulate");
+	text = slurp(path);
+	if (text) {
+		prepop[0] = text[0] == '1' ? '1' : '0';
+		free(text);
+	}
+	ch[0].fd = open_in(cfg.lower_dir, files[F_TRUNC].name, O_RDWR);
+	ch[1].fd = open_in(cfg.lower_dir, files[F_REVOCABLE].name, O_RDONLY);
+	ch[2].fd = -1;
+	/*
+	 * One open file each, shared by the threads: nestmap-fuse gives each
+	 * open its own backing file, and FUSE refuses (EIO) a second one for
+	 * an inode that is open in passthrough mode already.
+	 */
+	for (f = 0; f < NR_FILES; f++) {
+		fds[f] = f == F_RW && !cfg.rw ? -1 :
+			open_in(cfg.dir, files[f].name,
+				f == F_RW ? O_RDWR : O_RDONLY);
+		if (fds[f] < 0 && (f != F_RW || cfg.rw)) {
+			result(false, "stress-setup: open %s/%s: %s", cfg.dir,
+			       files[f].name, strerror(errno));
+			return 1;
+		}
+	}
+	for (t = 0; t < cfg.threads; t++) {
+		w[t].seed = 0x9e3779b97f4a7c15ull * (t + 1) ^ now_ns();
+		memcpy(w[t].fd, fds, sizeof(fds));
+	}
+	if (ch[0].fd < 0 || ch[1].fd < 0 || stats_read(&before)) {
+		result(false, "stress-setup: lower files or hookfs stats missing");
+		return 1;
+	}
+	if (cfg.tracefs[0]) {
+		join_path(path, cfg.tracefs, "trace");
+		write_file(path, "");
+		lost = trace_lost();
+	}
+
+	diag("stress: %u mapper threads, truncate, revoke and knob threads, %u s or %lu mmaps per thread",
+	     cfg.threads, cfg.seconds, cfg.iterations);
+	deadline = now_ns() + cfg.seconds * 1000000000ull;
+	for (i = 0; i < 3; i++) {
+		ch[i].seed = now_ns() ^ (i + 1) * 0x5851f42d4c957f2dull;
+		pthread_create(&ch[i].tid, NULL, chaos_fn[i], &ch[i]);
+	}
+	for (t = 0; t < cfg.threads; t++)
+		pthread_create(&w[t].tid, NULL, stress_worker, &w[t]);
+	for (t = 0; t < cfg.threads; t++)
+		pthread_join(w[t].tid, NULL);
+	stop_chaos = true;
+	for (i = 0; i < 3; i++)
+		pthread_join(ch[i].tid, NULL);
+
+	/* Unconsumed failures and delays must not leak into the next run. */
+	knobs_clear();
+	knob("prepopulate", prepop);
+	ioctl(ch[1].fd, HOOKFS_IOC_RESTORE);
+	if (ftruncate(ch[0].fd, (off_t)TRUNC_PAGES * cfg.page))
+		diag("cannot restore the size of %s", files[F_TRUNC].name);
+
+	for (t = 0; t < cfg.threads; t++) {
+		for (i = 0; i < NR_OPS; i++)
+			ops[i] += w[t].ops[i];
+		for (i = 0; i < MAX_ERRNO_SEEN; i++)
+			err[i] += w[t].err[i];
+	}
+	for (f = 0; f < NR_FILES; f++)
+		if (fds[f] >= 0)
+			close(fds[f]);
+	n = 0;
+	for (i = 0; i < NR_OPS; i++)
+		n += snprintf(line + n, sizeof(line) - n, " %s=%ld",
+			      op_names[i], ops[i]);
+	diag("ops:%s", line);
+	for (i = 0; i < 3; i++)
+		diag("%s thread: %ld rounds, %ld errors", chaos_names[i],
+		     ch[i].count, ch[i].errors);
+	other = 0;
+	for (i = 0; i < MAX_ERRNO_SEEN; i++) {
+		if (!err[i])
+			continue;
+		diag("mmap failed with %s: %ld", i ? strerror(i) : "errno >= 160",
+		     err[i]);
+		if (i != INJECT_ERRNO)
+			other += err[i];
+	}
+
+	if (stats_read(&after)) {
+		result(false, "stress-stats (cannot read hookfs stats)");
+		return 1;
+	}
+	result(ops[OP_MMAP_OK] > 0 && ops[OP_FORK] > 0 && ops[OP_MREMAP] > 0 &&
+	       ch[0].count > 0 && ch[1].count > 0 && ch[2].count > 0 &&
+	       !ch[0].errors && !ch[1].errors && !ch[2].errors,
+	       "stress-ran mmaps=%ld failed=%ld forks=%ld mremaps=%ld sigbus=%ld truncates=%ld revokes=%ld knob_flips=%ld",
+	       ops[OP_MMAP_OK], ops[OP_MMAP_FAIL], ops[OP_FORK],
+	       ops[OP_MREMAP], ops[OP_SIGBUS], ch[0].count, ch[1].count,
+	       ch[2].count);
+	stats_paired(&before, &after, "stress-stats-paired");
+
+	/*
+	 * Per call: a successful mmap() had exactly one successful complete;
+	 * a failed one (only injected failures are expected) had a failed
+	 * prepare, a failed complete or an abort.
+	 */
+	inj = (after.v[ST_PREPARE_FAILED] - before.v[ST_PREPARE_FAILED]) +
+	      (after.v[ST_COMPLETE_FAILED] - before.v[ST_COMPLETE_FAILED]) +
+	      (after.v[ST_ABORT] - before.v[ST_ABORT]);
+	ok = ops[OP_MMAP_OK] == after.v[ST_COMPLETE] - before.v[ST_COMPLETE] &&
+	     err[INJECT_ERRNO] == inj && other == 0 && !ops[OP_FORK_BAD] &&
+	     !ops[OP_SIGSEGV] && !ops[OP_MUNMAP_FAIL];
+	diag("injected failures seen by hookfs: prepare_failed=%ld complete_failed=%ld abort=%ld",
+	     after.v[ST_PREPARE_FAILED] - before.v[ST_PREPARE_FAILED],
+	     after.v[ST_COMPLETE_FAILED] - before.v[ST_COMPLETE_FAILED],
+	     after.v[ST_ABORT] - before.v[ST_ABORT]);
+	result(ok, "stress-calls-agree ok=%ld complete=%ld failed(%s)=%ld hook_failures=%ld other_errors=%ld",
+	       ops[OP_MMAP_OK], after.v[ST_COMPLETE] - before.v[ST_COMPLETE],
+	       strerror(INJECT_ERRNO), err[INJECT_ERRNO], inj, other);
+	trace_check(&before, &after, lost, "stress-trace-agrees");
+	left = maps_leftovers();
+	result(left == 0, "stress-no-leftover-vma left=%d", left);
+	close(ch[0].fd);
+	close(ch[1].fd);
+	free(w);
+	return ktap_failed ? 1 : 0;
+}
+
+/* ---- race ---- */
+
+enum { W_NONE, W_BEFORE, W_AFTER, NR_WINDOWS };
+
+static const char *const window_names[NR_WINDOWS] = {
+	"no-delay", "delay-before-populate", "delay-after-populate",
+};
+
+static const char *const window_knob[NR_WINDOWS] = {
+	NULL, "complete_delay_ms", "populated_delay_ms",
+};
+
+static struct {
+	pthread_barrier_t go, done;
+	int lower_fd;
+	uint64_t span_ns;	/* the revoke lands in [0, span) after go */
+	uint64_t seed;
+	uint64_t r0, r1;	/* the revoke ioctl, start and end */
+	int err;
+	bool quit;		/* read after the go barrier */
+} rc;
+
+static void spin_until(uint64_t t)
+{
+	while (now_ns() < t)
+		;
+}
+
+static void *race_revoker(void *arg)
+{
+	uint64_t go;
+
+	(void)arg;
+	for (;;) {
+		pthread_barrier_wait(&rc.go);
+		if (rc.quit)
+			return NULL;
+		go = now_ns();
+		spin_until(go + (rc.span_ns ? rnd(&rc.seed) % rc.span_ns : 0));
+		rc.r0 = now_ns();
+		rc.err = ioctl(rc.lower_fd, HOOKFS_IOC_REVOKE) ? errno : 0;
+		rc.r1 = now_ns();
+		pthread_barrier_wait(&rc.done);
+	}
+}
+
+struct race_count {
+	long attempts, overlapped, stale, stale_pages, stale_old_data;
+	long stale_not_overlapped, revoke_errors, mmap_errors;
+};
+
+/* Pages of the mapping still readable, and how many show the file's data. */
+static int readable_pages(char *p, long *old_data)
+{
+	int n = 0, i;
+	char val;
+
+	for (i = 0; i < RACE_PAGES; i++) {
+		if (touch(p + i * cfg.page, false, &val))
+			continue;
+		n++;
+		if (val == RACE_PATTERN)
+			(*old_data)++;
+	}
+	return n;
+}
+
+static void race_attempt(int fd, struct race_count *c)
+{
+	size_t len = RACE_PAGES * cfg.page;
+	uint64_t t0, t1;
+	long old = 0;
+	char *p;
+	int n;
+
+	ioctl(rc.lower_fd, HOOKFS_IOC_RESTORE);
+	pthread_barrier_wait(&rc.go);
+	t0 = now_ns();
+	p = mmap(NULL, len, PROT_READ, MAP_SHARED, fd, 0);
+	t1 = now_ns();
+	pthread_barrier_wait(&rc.done);
+	c->attempts++;
+	if (rc.err)
+		c->revoke_errors++;
+	if (p == MAP_FAILED) {
+		c->mmap_errors++;
+		return;
+	}
+	/* adapt the revoke's spread to how long mmap() takes here */
+	rc.span_ns = rc.span_ns ? (rc.span_ns * 7 + (t1 - t0) * 13 / 10) / 8 :
+				  (t1 - t0) * 13 / 10;
+	if (rc.r0 < t1 && t0 < rc.r1)
+		c->overlapped++;
+	n = readable_pages(p, &old);
+	if (n) {
+		c->stale++;
+		c->stale_pages += n;
+		c->stale_old_data += old;
+		if (rc.r0 >= t1)
+			c->stale_not_overlapped++;
+	}
+	munmap(p, len);
+}
+
+/* Without a revoke every page reads; after one, none does. */
+static bool race_control(int fd)
+{
+	size_t len = RACE_PAGES * cfg.page;
+	long old = 0, old2 = 0;
+	int before, after, restored;
+	char *p;
+
+	ioctl(rc.lower_fd, HOOKFS_IOC_RESTORE);
+	p = mmap(NULL, len, PROT_READ, MAP_SHARED, fd, 0);
+	if (p == MAP_FAILED)
+		return result(false, "race-control (mmap: %s)", strerror(errno));
+	before = readable_pages(p, &old);
+	ioctl(rc.lower_fd, HOOKFS_IOC_REVOKE);
+	after = readable_pages(p, &old2);
+	ioctl(rc.lower_fd, HOOKFS_IOC_RESTORE);
+	restored = readable_pages(p, &old2);
+	munmap(p, len);
+	return result(before == RACE_PAGES && old == RACE_PAGES && after == 0 &&
+		      restored == RACE_PAGES,
+		      "race-control readable: mapped=%d/%d revoked=%d restored=%d",
+		      before, RACE_PAGES, after, restored);
+}
+
+static int cmd_race(void)
+{
+	struct race_count total = { 0 }, c;
+	struct hstats before, after;
+	char pattern[RACE_PAGES * 4096];
+	unsigned long per_window = cfg.iterations / NR_WINDOWS;
+	uint64_t window_ns = cfg.seconds * 1000000000ull / NR_WINDOWS, end;
+	pthread_t tid;
+	struct stat st;
+	int fd, i;
+
+	if (cfg.page > 4096) {
+		result(false, "race-setup (page size %ld)", cfg.page);
+		return 1;
+	}
+	rc.lower_fd = open_in(cfg.lower_dir, files[F_REVOCABLE].name, O_RDWR);
+	fd = open_in(cfg.dir, files[F_REVOCABLE].name, O_RDONLY);
+	if (rc.lower_fd < 0 || fd < 0 || fstat(rc.lower_fd, &st) ||
+	    st.st_size < RACE_PAGES * cfg.page) {
+		result(false, "race-setup (%s/%s needs %d pages, on both paths)",
+		       cfg.lower_dir, files[F_REVOCABLE].name, RACE_PAGES);
+		return 1;
+	}
+	memset(pattern, RACE_PATTERN, sizeof(pattern));
+	if (pwrite(rc.lower_fd, pattern, RACE_PAGES * cfg.page, 0) !=
+	    RACE_PAGES * cfg.page || stats_read(&before)) {
+		result(false, "race-setup (cannot fill the file or read stats)");
+		return 1;
+	}
+	knobs_clear();
+	race_control(fd);
+
+	rc.seed = now_ns() | 1;
+	pthread_barrier_init(&rc.go, NULL, 2);
+	pthread_barrier_init(&rc.done, NULL, 2);
+	pthread_create(&tid, NULL, race_revoker, NULL);
+	for (i = 0; i < NR_WINDOWS; i++) {
+		memset(&c, 0, sizeof(c));
+		knobs_clear();
+		if (window_knob[i])
+			knob(window_knob[i], "1");
+		rc.span_ns = 0;
+		end = now_ns() + window_ns;
+		while ((unsigned long)c.attempts < per_window && now_ns() < end)
+			race_attempt(fd, &c);
+		diag("race %s path, %s: attempts=%ld overlapped=%ld stale=%ld stale_pages=%ld (with the file's data: %ld) stale_without_overlap=%ld mmap_errors=%ld revoke_errors=%ld",
+		     cfg.path_flag ? cfg.path_flag : "?", window_names[i],
+		     c.attempts, c.overlapped, c.stale, c.stale_pages,
+		     c.stale_old_data, c.stale_not_overlapped, c.mmap_errors,
+		     c.revoke_errors);
+		result(c.attempts > 0 && !c.stale_not_overlapped &&
+		       !c.mmap_errors && !c.revoke_errors &&
+		       (!cfg.no_stale || !c.stale),
+		       "race-%s attempts=%ld stale=%ld%s", window_names[i],
+		       c.attempts, c.stale,
+		       cfg.no_stale ? " (must be 0)" : "");
+		total.attempts += c.attempts;
+		total.overlapped += c.overlapped;
+		total.stale += c.stale;
+	}
+	rc.quit = true;
+	pthread_barrier_wait(&rc.go);
+	pthread_join(tid, NULL);
+	knobs_clear();
+	ioctl(rc.lower_fd, HOOKFS_IOC_RESTORE);
+
+	printf("# race %s (%s): attempts=%ld overlapped=%ld stale=%ld\n",
+	       cfg.stack, cfg.path_flag ? cfg.path_flag : "?", total.attempts,
+	       total.overlapped, total.stale);
+	if (stats_read(&after))
+		result(false, "race-stats-paired (cannot read hookfs stats)");
+	else
+		stats_paired(&before, &after, "race-stats-paired");
+	i = maps_leftovers();
+	result(i == 0, "race-no-leftover-vma left=%d", i);
+	close(fd);
+	close(rc.lower_fd);
+	return ktap_failed ? 1 : 0;
+}
+
+/* ---- main ---- */
+
+static void usage(FILE *out)
+{
+	fprintf(out,
+		"usage: nestmap-stress stress|race [options]\n"
+		"  --stack NAME        label for the output (A..F)\n"
+		"  --dir DIR           the stack's view of the files\n"
+		"  --lower-dir DIR     the same files on hookfs itself\n"
+		"  --hookfs-dev M:m    st_dev of that hookfs (its debugfs dir)\n"
+		"  --path direct|compat  expected path flag of the trace events\n"
+		"  --seconds N         stop after N seconds (default 5)\n"
+		"  --iterations N      stress: mmaps per thread; race: attempts\n"
+		"                      over all windows (default 100000)\n"
+		"  --threads N         stress: mapper threads, 1..%d (default 4)\n"
+		"  --rw                stress: also map \"rw\" shared and writable\n"
+		"  --no-prepopulate    stress: keep hookfs's prepopulate knob off\n"
+		"  --no-stale          race: a stale mapping is a failure\n"
+		"Files in DIR: data, rw, pfn, revocable (%d pages), trunc (%d pages).\n",
+		MAX_THREADS, RACE_PAGES, TRUNC_PAGES);
+}
+
+static bool parse_ulong(const char *s, unsigned long min, unsigned long max,
+			unsigned long *out)
+{
+	char *end;
+
+	errno = 0;
+	*out = strtoul(s, &end, 10);
+	return !errno && *s && !*end && *out >= min && *out <= max;
+}
+
+int main(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "stack", required_argument, NULL, 's' },
+		{ "dir", required_argument, NULL, 'd' },
+		{ "lower-dir", required_argument, NULL, 'l' },
+		{ "hookfs-dev", required_argument, NULL, 'D' },
+		{ "path", required_argument, NULL, 'p' },
+		{ "seconds", required_argument, NULL, 'S' },
+		{ "iterations", required_argument, NULL, 'i' },
+		{ "threads", required_argument, NULL, 't' },
+		{ "rw", no_argument, NULL, 'w' },
+		{ "no-stale", no_argument, NULL, 'n' },
+		{ "no-prepopulate", no_argument, NULL, 'P' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	unsigned int maj, min;
+	unsigned long v;
+	int o;
+
+	setvbuf(stdout, NULL, _IOLBF, 0);
+	if (argc < 2 || (strcmp(argv[1], "stress") && strcmp(argv[1], "race"))) {
+		if (argc >= 2 && (!strcmp(argv[1], "-h") ||
+				  !strcmp(argv[1], "--help"))) {
+			usage(stdout);
+			return 0;
+		}
+		usage(stderr);
+		return 2;
+	}
+	cfg.cmd = argv[1];
+	optind = 2;
+	while ((o = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+		switch (o) {
+		case 's':
+			cfg.stack = optarg;
+			break;
+		case 'd':
+			cfg.dir = optarg;
+			break;
+		case 'l':
+			cfg.lower_dir = optarg;
+			break;
+		case 'D':
+			cfg.hookfs_dev = optarg;
+			break;
+		case 'p':
+			if (strcmp(optarg, "direct") && strcmp(optarg, "compat"))
+				goto bad;
+			cfg.path_flag = optarg;
+			break;
+		case 'S':
+			if (!parse_ulong(optarg, 1, 3600, &v))
+				goto bad;
+			cfg.seconds = v;
+			break;
+		case 'i':
+			if (!parse_ulong(optarg, 1, 100000000, &v))
+				goto bad;
+			cfg.iterations = v;
+			break;
+		case 't':
+			if (!parse_ulong(optarg, 1, MAX_THREADS, &v))
+				goto bad;
+			cfg.threads = v;
+			break;
+		case 'w':
+			cfg.rw = true;
+			break;
+		case 'n':
+			cfg.no_stale = true;
+			break;
+		case 'P':
+			cfg.no_prepopulate = true;
+			break;
+		case 'h':
+			usage(stdout);
+			return 0;
+		default:
+			goto bad;
+		}
+	}
+	if (optind != argc || !cfg.dir || !cfg.lower_dir || !cfg.hookfs_dev ||
+	    sscanf(cfg.hookfs_dev, "%u:%u", &maj, &min) != 2)
+		goto bad;
+	if (!cfg.stack)
+		cfg.stack = "?";
+	cfg.dev = makedev(maj, min);
+	snprintf(cfg.dbg, sizeof(cfg.dbg), "/sys/kernel/debug/hookfs/%u:%u",
+		 maj, min);
+	cfg.page = sysconf(_SC_PAGESIZE);
+
+	install_handlers();
+	if (strcmp(cfg.cmd, "stress"))
+		return cmd_race();
+	trace_setup();
+	return cmd_stress();
+bad:
+	fprintf(stderr, "nestmap-stress: bad or missing arguments\n");
+	usage(stderr);
+	return 2;
+}
