@@ -346,8 +346,10 @@ knob_fuzz() {
 	echo '4 11' >"$SB/fail_action"
 	echo 5 >"$SB/prepare_delay_ms"
 	echo 6 >"$SB/complete_delay_ms"
-	for k in stats prepopulate fail_complete fail_prepare fail_action \
-		prepare_delay_ms complete_delay_ms; do
+	# every knob the superblock has, also ones added after this suite
+	KNOBS=$(ls "$SB")
+	DELAYS=$(cd "$SB" && ls -d -- *_delay_ms)
+	for k in $KNOBS; do
 		slurp "$SB/$k"
 		before=$S
 		for g in "$NL" " " "	$NL" x -1 1.5 0x1 1e3 \
@@ -377,14 +379,14 @@ knob_fuzz() {
 		done
 		knob_try "$SB/$k" '1 5\0junk' '1 5\000junk'
 	done
-	for k in prepare_delay_ms complete_delay_ms; do
+	for k in $DELAYS; do
 		slurp "$SB/$k"
 		before=$S
 		for g in 1001 4294967297 -0 "$(rep 0 40)1"; do
 			knob_try "$SB/$k" "$g"
 		done
 	done
-	echo "# hookfs knobs: $kn_n inputs, $kn_bad taken"
+	echo "# hookfs knobs ($(echo $KNOBS)): $kn_n inputs, $kn_bad taken"
 	echo '0 0' >"$SB/fail_complete"
 	echo '0 0' >"$SB/fail_prepare"
 	echo '0 0' >"$SB/fail_action"
