@@ -38,7 +38,8 @@ help:
 	@echo "  make modules     fs/ modules against build/kernel/default"
 	@echo "  make userspace   test binaries into build/userspace"
 	@echo "  make initramfs   build/initramfs.cpio.gz"
-	@echo "  make bench       the benchmark"
+	@echo "  make bench       the benchmark: build/bench/results.md and plots"
+	@echo "                   (BENCH_QUICK=1 smoke run, BENCH_COLD=1 cold clone)"
 	@echo "  make clean       remove build/ except the downloaded source"
 	@echo "  make distclean   remove all of build/"
 	@echo "Source: KERNEL_SRC=/path/to/linux or KERNEL_TARBALL=/path/to/tarball;"
@@ -119,8 +120,23 @@ stress: deps kernel modules userspace initramfs
 	echo "== make stress: exit status $$status"; \
 	exit $$status
 
-bench:
-	@echo "bench: not implemented yet" >&2; exit 1
+# The benchmark (tests/bench/run-bench.sh; results in build/bench/).
+# BENCH_QUICK=1: a smoke run; BENCH_COLD=1: also time a cold clone.
+# gnuplot is needed for the plots only, so it is not in DEBIAN_PACKAGES.
+BENCH_PACKAGES := gnuplot-nox
+
+bench: deps
+	@if ! command -v gnuplot >/dev/null; then \
+		mkdir -p $(BUILD)/logs; \
+		echo "bench: installing $(BENCH_PACKAGES) (log: $(BUILD)/logs/deps-bench.log)"; \
+		{ $(SUDO) apt-get update -q && \
+		  $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install \
+			-y -q --no-install-recommends $(BENCH_PACKAGES); \
+		} </dev/null >$(BUILD)/logs/deps-bench.log 2>&1 || \
+		{ tail -n 20 $(BUILD)/logs/deps-bench.log; \
+		  echo "bench: apt-get failed; see $(BUILD)/logs/deps-bench.log"; exit 1; }; \
+	fi
+	tests/bench/run-bench.sh
 
 clean:
 	@if [ -f fs/Makefile ] && [ -d $(KDIR) ]; then \

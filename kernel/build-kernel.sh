@@ -1,7 +1,8 @@
 #!/bin/bash
-# Usage: build-kernel.sh [default|debug]
+# Usage: build-kernel.sh [default|debug|bench]
 # Build the patched kernel out of tree in build/kernel/<config>: tinyconfig,
-# plus kernel/config/base.config (and debug.config for debug), olddefconfig,
+# plus kernel/config/base.config (and debug.config for debug, bench.config
+# for bench: no debug options, for benchmarks), olddefconfig,
 # then a check that every requested option survived.  The config step runs
 # again only when the fragments or the source series change.  Builds
 # bzImage and what out-of-tree modules need.  Holds the machine-wide build
@@ -10,7 +11,7 @@ set -eu
 . "$(dirname "$0")/lib.sh"
 
 usage() {
-	echo "usage: $PROG [default|debug]" >&2
+	echo "usage: $PROG [default|debug|bench]" >&2
 	exit 2
 }
 
@@ -19,6 +20,7 @@ cfg=${1:-default}
 case "$cfg" in
 default) fragments=("$CONFIG_DIR/base.config") ;;
 debug) fragments=("$CONFIG_DIR/base.config" "$CONFIG_DIR/debug.config") ;;
+bench) fragments=("$CONFIG_DIR/base.config" "$CONFIG_DIR/bench.config") ;;
 *) usage ;;
 esac
 

@@ -48,6 +48,17 @@ else
 		"no default kernel built"
 fi
 
+# The bench kernel (make bench) is checked against both of its fragments.
+if [ -f "$BUILD/kernel/bench/.config" ]; then
+	check "build/kernel/bench/.config has every base+bench option" \
+		"$CHECK" "$BUILD/kernel/bench/.config" \
+		"$ROOT/kernel/config/base.config" \
+		"$ROOT/kernel/config/bench.config"
+else
+	skip "build/kernel/bench/.config has every base+bench option" \
+		"no bench kernel built (make bench)"
+fi
+
 # The real Kconfig: SLUB_TINY=y must make KASAN disappear, and the build
 # must stop and say so.  Only the config step runs (a few seconds).
 if [ -f "$BUILD/src/linux.stamp" ]; then

@@ -8,21 +8,16 @@
 # and that no VMA is left. The stack must then unmount, and the kernel log
 # must stay free of WARNING/BUG/lockdep/KASAN/RCU reports.
 #
-# Two rounds. The first covers every stack; on the compat stacks (B-F)
-# the knob thread leaves hookfs's prepopulate knob off there (the
-# revocable kind still prepopulates). The second runs compat stacks again
-# with prepopulate toggling too: generic_file_mmap_populate() then maps
-# page-cache folios before the VMA is in the file's rmap, where a
-# concurrent truncate cannot unmap them, and DEBUG_VM stops the kernel
-# (VM_BUG_ON_FOLIO(folio_mapped(folio)) in filemap_unaccount_folio). It
-# goes last so that the first round's results are printed either way; a
-# kernel oops panics the guest (see run_tool).
+# hookfs's prepopulate knob toggles on every stack. On the compat stacks
+# this once found generic_file_mmap_populate() mapping page-cache folios
+# before the VMA was in the file's rmap, where a concurrent truncate could
+# not unmap them (VM_BUG_ON_FOLIO(folio_mapped(folio)) in
+# filemap_unaccount_folio); the helper now leaves unlinked VMAs alone. A
+# kernel oops panics the guest so that the run ends at once (run_tool).
 #
-#   stress.sh [--long] [--stacks LIST] [--no-prepopulate]
-# --no-prepopulate skips the second round. The short run (make test)
-# takes about 4 s per stack and round, the second round on B and E only;
-# --long, or NESTMAP_STRESS_LONG=1, runs 60 s per stack and round, the
-# second round on every compat stack (make stress).
+#   stress.sh [--long] [--stacks LIST]
+# The short run (make test) takes about 4 s per stack; --long, or
+# NESTMAP_STRESS_LONG=1, runs 60 s per stack (make stress).
 set -eu
 
 HERE=$(cd "$(dirname "$0")" && pwd)
@@ -31,16 +26,14 @@ WORK=/tmp/nestmap-stress
 . "$HERE/stress-lib.inc"
 
 usage() {
-	echo "usage: stress.sh [--long] [--stacks LIST] [--no-prepopulate]  (LIST: A,B,C,D,E,F)"
+	echo "usage: stress.sh [--long] [--stacks LIST]  (LIST: A,B,C,D,E,F)"
 }
 
 LONG=${NESTMAP_STRESS_LONG:-0}
 STACKS="A B C D E F"
-ROUND2=yes
 while [ $# -gt 0 ]; do
 	case $1 in
 	--long) LONG=1; shift ;;
-	--no-prepopulate) ROUND2=no; shift ;;
 	--stacks) [ $# -ge 2 ] || { usage >&2; exit 2; }
 		STACKS=$(echo "$2" | tr ',' ' '); shift 2 ;;
 	-h|--help) usage; exit 0 ;;
@@ -48,9 +41,9 @@ while [ $# -gt 0 ]; do
 	esac
 done
 if [ "$LONG" = 1 ]; then
-	SECS=60 THREADS=4 ITER=10000000 ROUND2_STACKS="B C D E F"
+	SECS=60 THREADS=4 ITER=10000000
 else
-	SECS=4 THREADS=3 ITER=100000 ROUND2_STACKS="B E"
+	SECS=4 THREADS=3 ITER=100000
 fi
 
 # stress_stack STACK LABEL ARGS...: one nestmap-stress run on STACK.
@@ -90,26 +83,8 @@ HOOKFS_DEV=$(dev_of "$BASE")
 echo "# stress: stacks $STACKS, $SECS s each, $THREADS mapper threads"
 
 for s in $STACKS; do
-	if [ "$s" = A ]; then
-		stress_stack "$s" "$s"
-	else
-		stress_stack "$s" "$s" --no-prepopulate
-	fi
+	stress_stack "$s" "$s"
 done
-if [ "$ROUND2" = yes ]; then
-	for s in $ROUND2_STACKS; do
-		case " $STACKS " in *" $s "*) ;; *) continue ;; esac
-		echo "# $s with prepopulate: the compat path's truncate race"
-		# An oops there can leave every CPU that runs the test
-		# spinning on a lock it left held: keep CPU 0 for run_tool's
-		# watch, which then ends the run at once.
-		if [ "$(nproc)" -ge 2 ] && command -v taskset >/dev/null; then
-			TOOL_PREFIX="taskset 2"
-		fi
-		stress_stack "$s" "$s+prepopulate"
-		TOOL_PREFIX=
-	done
-fi
 
 if umount "$BASE"; then ktap OK "stress-unmount-hookfs"; else ktap FAIL "stress-unmount-hookfs"; fi
 trace_restore
