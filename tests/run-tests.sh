@@ -28,6 +28,22 @@ failed=0
 skipped=0
 start=$SECONDS
 
+usage() {
+	echo "usage: tests/run-tests.sh   (no arguments; see the comment at its top for the environment)"
+}
+
+# Everything is chosen through the environment; an argument is a mistake,
+# and running the whole suite because of it would cost minutes.
+case $# in
+0) ;;
+*)
+	case "$1" in
+	-h | --help) usage; exit 0 ;;
+	*) echo "run-tests.sh: unexpected argument: $1" >&2; usage >&2; exit 2 ;;
+	esac
+	;;
+esac
+
 progress() {
 	printf '[%4ds] run-tests: %s\n' "$((SECONDS - start))" "$*"
 }

@@ -527,6 +527,27 @@ static const struct fuse_lowlevel_ops nm_ops = {
 	.statfs		= nm_statfs,
 };
 
+/*
+ * A mount point below the backing directory puts the mount inside what it
+ * serves: a lookup there makes the daemon walk into its own mount and wait
+ * for the request it is meant to answer. The same directory is fine: the
+ * daemon holds the covered directory open and never crosses the mount.
+ */
+static bool mount_inside_backing(const char *backing, const char *mountpoint)
+{
+	char *b = realpath(backing, NULL), *m = realpath(mountpoint, NULL);
+	bool inside = false;
+	size_t len;
+
+	if (b && m && strcmp(b, m) != 0) {
+		len = strcmp(b, "/") == 0 ? 0 : strlen(b);
+		inside = strncmp(m, b, len) == 0 && m[len] == '/';
+	}
+	free(b);
+	free(m);
+	return inside;
+}
+
 static void usage(FILE *out)
 {
 	fprintf(out,
@@ -647,6 +668,11 @@ int main(int argc, char *argv[])
 	if (errno) {
 		fprintf(stderr, "nestmap-fuse: mount point %s: %s\n", mountpoint,
 			strerror(errno));
+		return 1;
+	}
+	if (mount_inside_backing(backing, mountpoint)) {
+		fprintf(stderr, "nestmap-fuse: mount point %s is inside the backing directory %s\n",
+			mountpoint, backing);
 		return 1;
 	}
 	if (geteuid() != 0) {

@@ -1558,6 +1558,7 @@ static void usage(FILE *out)
 static bool select_cases(char *list, bool *selected)
 {
 	char *name, *save = NULL;
+	bool any = false;
 	unsigned int i;
 
 	for (name = strtok_r(list, ",", &save); name;
@@ -1571,8 +1572,11 @@ static bool select_cases(char *list, bool *selected)
 			return false;
 		}
 		selected[i] = true;
+		any = true;
 	}
-	return true;
+	if (!any)
+		fprintf(stderr, "nestmap-mmaptest: --case: no case named\n");
+	return any;
 }
 
 /* Find tracefs with the series' events and turn them on. */

@@ -37,7 +37,11 @@ static const char * const hookfs_stat_names[HOOKFS_NR_STATS] = {
 	[HOOKFS_STAT_PAGES_PREPOPULATED]	= "pages_prepopulated",
 };
 
-/* Copy a short user write into @buf as a NUL-terminated string. */
+/*
+ * Copy a short user write into @buf as a NUL-terminated string. A write
+ * that does not fit, or that holds a NUL byte, is refused whole: parsing
+ * a prefix of it would take garbage for a number.
+ */
 static int hookfs_copy_write(char *buf, size_t bufsz,
 			     const char __user *ubuf, size_t count)
 {
@@ -46,7 +50,22 @@ static int hookfs_copy_write(char *buf, size_t bufsz,
 	if (copy_from_user(buf, ubuf, count))
 		return -EFAULT;
 	buf[count] = '\0';
+	if (strlen(buf) != count)
+		return -EINVAL;
 	return 0;
+}
+
+/* Not kstrtouint_from_user(): it parses only the first few bytes. */
+static int hookfs_parse_uint(const char __user *ubuf, size_t count,
+			     unsigned int *val)
+{
+	char buf[24];
+	int err;
+
+	err = hookfs_copy_write(buf, sizeof(buf), ubuf, count);
+	if (err)
+		return err;
+	return kstrtouint(buf, 10, val);
 }
 
 static ssize_t hookfs_stats_read(struct file *file, char __user *ubuf,
@@ -71,7 +90,7 @@ static ssize_t hookfs_stats_write(struct file *file, const char __user *ubuf,
 	unsigned int val;
 	int err, i;
 
-	err = kstrtouint_from_user(ubuf, count, 10, &val);
+	err = hookfs_parse_uint(ubuf, count, &val);
 	if (err)
 		return err;
 	if (val)
@@ -109,7 +128,7 @@ static ssize_t hookfs_bool_write(struct file *file, const char __user *ubuf,
 	unsigned int v;
 	int err;
 
-	err = kstrtouint_from_user(ubuf, count, 10, &v);
+	err = hookfs_parse_uint(ubuf, count, &v);
 	if (err)
 		return err;
 	if (v > 1)
@@ -144,7 +163,7 @@ static ssize_t hookfs_delay_write(struct file *file, const char __user *ubuf,
 	unsigned int v;
 	int err;
 
-	err = kstrtouint_from_user(ubuf, count, 10, &v);
+	err = hookfs_parse_uint(ubuf, count, &v);
 	if (err)
 		return err;
 	if (v > HOOKFS_MAX_DELAY_MS)

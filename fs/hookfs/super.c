@@ -325,6 +325,16 @@ static int hookfs_get_tree(struct fs_context *fc)
 	return get_tree_nodev(fc, hookfs_fill_super);
 }
 
+/* remount,prepopulate turns prepopulation on, as the debugfs knob does. */
+static int hookfs_reconfigure(struct fs_context *fc)
+{
+	struct hookfs_sb_info *opts = fc->s_fs_info;
+
+	if (opts->prepopulate)
+		WRITE_ONCE(HOOKFS_SB(fc->root->d_sb)->prepopulate, true);
+	return 0;
+}
+
 static void hookfs_free_fc(struct fs_context *fc)
 {
 	kfree(fc->s_fs_info);
@@ -334,6 +344,7 @@ static const struct fs_context_operations hookfs_context_ops = {
 	.free		= hookfs_free_fc,
 	.parse_param	= hookfs_parse_param,
 	.get_tree	= hookfs_get_tree,
+	.reconfigure	= hookfs_reconfigure,
 };
 
 static int hookfs_init_fs_context(struct fs_context *fc)

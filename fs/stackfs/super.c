@@ -166,6 +166,34 @@ static int stackfs_get_tree(struct fs_context *fc)
 	return get_tree_nodev(fc, stackfs_fill_super);
 }
 
+/*
+ * The lower directory is fixed for the life of the superblock: every inode
+ * already points into it. A remount may repeat lowerdir= (mount(8) can
+ * pass the options back) but not name another directory.
+ */
+static int stackfs_reconfigure(struct fs_context *fc)
+{
+	struct stackfs_fs_context *ctx = fc->fs_private;
+	struct path cur = stackfs_lower_path(fc->root);
+	struct path new;
+	bool same;
+	int err;
+
+	if (!ctx->lowerdir)
+		return 0;
+	err = kern_path(ctx->lowerdir, LOOKUP_FOLLOW, &new);
+	if (err) {
+		errorfc(fc, "lowerdir \"%s\": lookup failed (%d)",
+			ctx->lowerdir, err);
+		return err;
+	}
+	same = path_equal(&new, &cur);
+	path_put(&new);
+	if (!same)
+		return invalfc(fc, "lowerdir cannot be changed by remount");
+	return 0;
+}
+
 static void stackfs_free_fc(struct fs_context *fc)
 {
 	struct stackfs_fs_context *ctx = fc->fs_private;
@@ -179,6 +207,7 @@ static const struct fs_context_operations stackfs_context_ops = {
 	.free		= stackfs_free_fc,
 	.parse_param	= stackfs_parse_param,
 	.get_tree	= stackfs_get_tree,
+	.reconfigure	= stackfs_reconfigure,
 };
 
 static int stackfs_init_fs_context(struct fs_context *fc)

@@ -38,6 +38,76 @@ check "bad --timeout: usage, status 2" \
 check "missing kernel: clear error" \
 	eval 'vm 1 --kernel "$scratch/none" true && said "no kernel at"'
 
+# Bad arguments to the runner and the other entry points. Each is refused
+# before anything boots or builds; hostile holds the inputs tried.
+hostile=0
+# refused STATUS TEXT CMD...: CMD exits with STATUS and says TEXT (on
+# stdout or stderr).
+refused() {
+	local want=$1 text=$2 got=0
+
+	shift 2
+	hostile=$((hostile + 1))
+	"$@" >"$scratch/console" 2>"$err" </dev/null || got=$?
+	[ "$got" -eq "$want" ] &&
+		grep -q -- "$text" "$err" "$scratch/console" && return 0
+	echo "# $*: expected status $want and '$text', got $got:"
+	sed 's/^/# /' "$err"
+	return 1
+}
+run_bad() {
+	local ok=0 a
+
+	for a in "--mem|needs a value" "--mem 0|bad --mem" "--mem 1T|bad --mem" \
+		"--mem -1G|bad --mem" "--smp 0|bad --smp" "--smp two|bad --smp" \
+		"--timeout 0|bad --timeout" "--timeout -5|bad --timeout" \
+		"--timeout 1e3|bad --timeout" "--accel bogus|bad --accel" \
+		"--accel|needs a value" "--kernel|needs a value" "-x|unknown option"; do
+		# shellcheck disable=SC2086 # the options are words on purpose
+		refused 2 "${a#*|}" "$ROOT/qemu/run" ${a%|*} || ok=1
+	done
+	# any file will do as the kernel: the initramfs is checked first
+	: >"$scratch/bzImage"
+	refused 1 "no initramfs at" "$ROOT/qemu/run" --kernel "$scratch/bzImage" \
+		--initrd "$scratch/none" true || ok=1
+	return $ok
+}
+check "qemu/run: bad option values refused, status 2 or 1" run_bad
+run_add_missing() {
+	[ -f "$KERNEL" ] && [ -f "$INITRD" ] || return 0
+	refused 1 "no such file" "$ROOT/qemu/run" --kernel "$KERNEL" \
+		--initrd "$INITRD" --add "$scratch/none" true
+}
+check "qemu/run: --add of a missing path refused before booting" run_add_missing
+matrix_bad() {
+	local m=$ROOT/tests/vm/matrix.sh
+
+	refused 2 "unknown argument" sh "$m" --bogus &&
+		refused 2 "usage:" sh "$m" --stacks &&
+		refused 2 "no stack 'Z'" sh "$m" --stacks Z &&
+		refused 2 "no stack 'Z'" sh "$m" --stacks A,Z &&
+		refused 2 "usage:" sh "$m" --lower &&
+		refused 2 "not a directory" sh "$m" --lower "$scratch/none" &&
+		refused 2 "no stack 'A'" sh "$m" --lower "$scratch" --stacks A
+}
+check "matrix.sh: bad arguments refused before mounting, status 2" matrix_bad
+runtests_bad() {
+	refused 2 "unexpected argument" "$ROOT/tests/run-tests.sh" --bogus &&
+		refused 2 "unexpected argument" "$ROOT/tests/run-tests.sh" vm &&
+		refused 0 "usage:" "$ROOT/tests/run-tests.sh" --help
+}
+check "run-tests.sh: arguments refused, status 2" runtests_bad
+initramfs_bad() {
+	local i=$ROOT/qemu/mkinitramfs.sh
+
+	refused 2 "unknown argument" "$i" --bogus &&
+		refused 2 "usage:" "$i" -o &&
+		refused 1 "no such file" "$i" --extra-only -o "$scratch/x.gz" \
+			--add "$scratch/none"
+}
+check "mkinitramfs.sh: bad arguments refused" initramfs_bad
+echo "# runner: $hostile bad arguments tried"
+
 if [ ! -f "$KERNEL" ] || [ ! -f "$INITRD" ]; then
 	for name in "status 0" "status 1" "status 42" "panic" "WARNING" \
 		"KASAN report" "RCU stall" "plain text" "hang"; do
