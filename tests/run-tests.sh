@@ -50,13 +50,15 @@ progress() {
 
 # Is suite NAME (e.g. vm/matrix) among NESTMAP_SUITES?
 selected() {
-	local pat
+	local pat found=1
 
+	set -f	# the patterns are for suite names, not for files here
 	for pat in $SUITES; do
 		# shellcheck disable=SC2254
-		case "$1" in $pat) return 0 ;; esac
+		case "$1" in $pat) found=0; break ;; esac
 	done
-	return 1
+	set +f
+	return $found
 }
 
 fail() {
@@ -160,5 +162,7 @@ done"
 mkdir -p "$LOG_DIR"
 run_host_suites
 run_vm_suites
+[ $((passed + failed + skipped)) -gt 0 ] ||
+	fail "no suite ran (NESTMAP_SUITES=$SUITES)"
 echo "$passed passed, $failed failed, $skipped skipped"
 [ "$failed" -eq 0 ]
