@@ -40,6 +40,11 @@
 #define PFN_SIZE	(64 * 1024)
 #define FAIL_ERRNO	ENOSPC	/* unusual, so it cannot come from elsewhere */
 #define MAX_FAIL_NTH	1000
+/*
+ * Where the sweeps map: far from every other mapping, so that its page
+ * tables are freed by each munmap() and complete must allocate them anew.
+ */
+#define SWEEP_HINT	((void *)(1UL << 45))
 
 enum result { PASS, FAIL, SKIP };
 
@@ -906,7 +911,7 @@ static void *mmap_fail_nth(int nth_fd, int n, struct target *t, size_t len,
 		*injected = false;
 		return NULL;
 	}
-	addr = mmap(NULL, len, PROT_READ, MAP_SHARED, t->fd, 0);
+	addr = mmap(SWEEP_HINT, len, PROT_READ, MAP_SHARED, t->fd, 0);
 	*err = errno;
 	got = pread(nth_fd, buf, sizeof(buf) - 1, 0);
 	pwrite(nth_fd, "0", 1, 0);
