@@ -1,6 +1,7 @@
 #!/bin/bash
 # Every test on both kernels: `make test` (the default configuration, all
-# suites), then `make test-debug` (KASAN; the matrix and the short stress).
+# suites), then `make test-debug` (KASAN: the matrix, the revoke race and
+# the short stress).
 # The second runs even if the first failed.  The last line totals both:
 # "N passed, N failed, N skipped".  A run that ends without its own totals
 # line (a build failure, say) counts as one failure.
