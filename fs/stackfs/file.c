@@ -68,6 +68,53 @@ static ssize_t stackfs_write_iter(struct kiocb *iocb, struct iov_iter *from)
 	return ret;
 }
 
+static ssize_t stackfs_splice_read(struct file *in, loff_t *ppos,
+				   struct pipe_inode_info *pipe, size_t len,
+				   unsigned int flags)
+{
+	struct backing_file_ctx ctx = {
+		.cred		= in->f_cred,
+		.accessed	= stackfs_file_accessed,
+	};
+	struct kiocb iocb;
+	ssize_t ret;
+
+	init_sync_kiocb(&iocb, in);
+	iocb.ki_pos = *ppos;
+	ret = backing_file_splice_read(in->private_data, &iocb, pipe, len,
+				       flags, &ctx);
+	*ppos = iocb.ki_pos;
+	return ret;
+}
+
+/*
+ * iter_file_splice_write() here would take our i_rwsem under pipe->mutex,
+ * while write() takes it before the lower's sb_writers, and splice to the
+ * lower takes sb_writers before pipe->mutex: take i_rwsem first and let
+ * the lower file's splice_write lock the pipe.
+ */
+static ssize_t stackfs_splice_write(struct pipe_inode_info *pipe,
+				    struct file *out, loff_t *ppos,
+				    size_t len, unsigned int flags)
+{
+	struct inode *inode = file_inode(out);
+	struct backing_file_ctx ctx = {
+		.cred		= out->f_cred,
+		.end_write	= stackfs_end_write,
+	};
+	struct kiocb iocb;
+	ssize_t ret;
+
+	init_sync_kiocb(&iocb, out);
+	iocb.ki_pos = *ppos;
+	inode_lock(inode);
+	ret = backing_file_splice_write(pipe, out->private_data, &iocb, len,
+					flags, &ctx);
+	inode_unlock(inode);
+	*ppos = iocb.ki_pos;
+	return ret;
+}
+
 /* The lower file's position is only used here and by readdir. */
 static loff_t stackfs_llseek(struct file *file, loff_t offset, int whence)
 {
@@ -115,8 +162,8 @@ const struct file_operations stackfs_file_operations = {
 	.llseek		= stackfs_llseek,
 	.fsync		= stackfs_fsync,
 	.mmap		= stackfs_mmap,
-	.splice_read	= copy_splice_read,
-	.splice_write	= iter_file_splice_write,
+	.splice_read	= stackfs_splice_read,
+	.splice_write	= stackfs_splice_write,
 };
 
 static int stackfs_dir_open(struct inode *inode, struct file *file)

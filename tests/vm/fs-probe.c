@@ -13,6 +13,9 @@
  *                                     mmap(MAP_SHARED) fails with ERRNO
  *   fs-probe revoke PATH              mapped page readable, SIGBUS after
  *                                     REVOKE, readable again after RESTORE
+ *   fs-probe splice PATH              create PATH with splice() from a pipe,
+ *                                     splice it back into a pipe, extend it
+ *                                     with copy_file_range() and sendfile()
  *
  * Build: cc -static -O2 -Wall -o fs-probe fs-probe.c
  */
@@ -26,6 +29,7 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
+#include <sys/sendfile.h>
 #include <sys/stat.h>
 #include <sys/xattr.h>
 #include <unistd.h>
@@ -189,6 +193,109 @@ static int do_revoke(const char *path)
 	return 0;
 }
 
+/* Byte I of the test pattern: never 0, so that holes stand out. */
+static char pattern(size_t i)
+{
+	return 'a' + i % 23;
+}
+
+/* Does fd hold LEN bytes of pattern, COPIES times over, and no more? */
+static int check_copies(int fd, size_t len, int copies)
+{
+	static char buf[4 * 65536];
+	size_t i, total = len * copies;
+	struct stat st;
+
+	if (fstat(fd, &st))
+		return fail("fstat");
+	if ((size_t)st.st_size != total) {
+		fprintf(stderr, "size %lld, want %zu\n",
+			(long long)st.st_size, total);
+		return 1;
+	}
+	if (total > sizeof(buf) || pread(fd, buf, total, 0) != (ssize_t)total)
+		return fail("pread");
+	for (i = 0; i < total; i++) {
+		if (buf[i] != pattern(i % len)) {
+			fprintf(stderr, "byte %zu is %#x, want %#x\n", i,
+				buf[i], pattern(i % len));
+			return 1;
+		}
+	}
+	return 0;
+}
+
+/* Move LEN bytes with splice(); the pipe side has no offset. */
+static int splice_all(int in, loff_t *in_off, int out, loff_t *out_off,
+		      size_t len)
+{
+	ssize_t n;
+
+	while (len) {
+		n = splice(in, in_off, out, out_off, len, 0);
+		if (n <= 0) {
+			if (!n)
+				errno = EIO;
+			return fail("splice");
+		}
+		len -= n;
+	}
+	return 0;
+}
+
+static int do_splice(const char *path)
+{
+	enum { LEN = 3 * 4096 + 100 };	/* fits in a default pipe */
+	static char want[LEN], got[LEN];
+	loff_t in_off, out_off;
+	int pfd[2], fd;
+	size_t i;
+	ssize_t n;
+
+	for (i = 0; i < LEN; i++)
+		want[i] = pattern(i);
+	fd = open(path, O_RDWR | O_CREAT | O_TRUNC, 0644);
+	if (fd < 0)
+		return fail(path);
+	if (pipe(pfd))
+		return fail("pipe");
+
+	if (write(pfd[1], want, LEN) != LEN)
+		return fail("write to pipe");
+	out_off = 0;
+	if (splice_all(pfd[0], NULL, fd, &out_off, LEN) ||
+	    check_copies(fd, LEN, 1))
+		return fail("splice pipe -> file");
+
+	in_off = 0;
+	if (splice_all(fd, &in_off, pfd[1], NULL, LEN))
+		return fail("splice file -> pipe");
+	if (read(pfd[0], got, LEN) != LEN || memcmp(got, want, LEN))
+		return fail("splice file -> pipe: data");
+
+	in_off = 0;
+	out_off = LEN;
+	for (i = 0; i < LEN; i += n) {
+		n = copy_file_range(fd, &in_off, fd, &out_off, LEN - i, 0);
+		if (n <= 0)
+			return fail("copy_file_range");
+	}
+	if (check_copies(fd, LEN, 2))
+		return fail("copy_file_range: data");
+
+	in_off = 0;
+	if (lseek(fd, 2 * LEN, SEEK_SET) != 2 * LEN)
+		return fail("lseek");
+	for (i = 0; i < LEN; i += n) {
+		n = sendfile(fd, fd, &in_off, LEN - i);
+		if (n <= 0)
+			return fail("sendfile");
+	}
+	if (check_copies(fd, LEN, 3))
+		return fail("sendfile: data");
+	return close(fd) ? fail("close") : 0;
+}
+
 int main(int argc, char **argv)
 {
 	if (argc == 5 && !strcmp(argv[1], "xattr"))
@@ -203,6 +310,8 @@ int main(int argc, char **argv)
 		return do_mmap_errno(argv[2], argv[3], argv[4], argv[5]);
 	if (argc == 3 && !strcmp(argv[1], "revoke"))
 		return do_revoke(argv[2]);
+	if (argc == 3 && !strcmp(argv[1], "splice"))
+		return do_splice(argv[2]);
 	fprintf(stderr, "usage: see the comment at the top of %s\n", __FILE__);
 	return 2;
 }
