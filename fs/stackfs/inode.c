@@ -373,7 +373,20 @@ static void stackfs_d_release(struct dentry *dentry)
 	dput(dentry->d_fsdata);
 }
 
+/*
+ * d_real_inode() users such as uprobes need the inode that has the page
+ * cache: ours have none. The lower may be a stacking fs itself.
+ */
+static struct dentry *stackfs_d_real(struct dentry *dentry,
+				     enum d_real_type type)
+{
+	if (!d_is_reg(dentry))
+		return dentry;
+	return d_real(stackfs_lower_dentry(dentry), type);
+}
+
 const struct dentry_operations stackfs_dentry_operations = {
 	.d_revalidate	= stackfs_d_revalidate,
 	.d_release	= stackfs_d_release,
+	.d_real		= stackfs_d_real,
 };

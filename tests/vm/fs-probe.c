@@ -16,6 +16,9 @@
  *   fs-probe splice PATH              create PATH with splice() from a pipe,
  *                                     splice it back into a pipe, extend it
  *                                     with copy_file_range() and sendfile()
+ *   fs-probe uprobe-offset            print the file offset of the
+ *                                     function uprobe-target calls
+ *   fs-probe uprobe-target N          call that function N times
  *
  * Build: cc -static -O2 -Wall -o fs-probe fs-probe.c
  */
@@ -296,6 +299,43 @@ static int do_splice(const char *path)
 	return close(fd) ? fail("close") : 0;
 }
 
+/* Kept out of line and never elided, so that each call is a hit. */
+__attribute__((noipa)) static void uprobe_target(void)
+{
+	asm volatile("nop");
+}
+
+/* File offset of uprobe_target(), from the mapping that holds it. */
+static int do_uprobe_offset(void)
+{
+	unsigned long addr = (unsigned long)uprobe_target;
+	unsigned long start, end, pgoff;
+	char line[512];
+	FILE *f = fopen("/proc/self/maps", "r");
+
+	if (!f)
+		return fail("/proc/self/maps");
+	while (fgets(line, sizeof(line), f)) {
+		if (sscanf(line, "%lx-%lx %*s %lx", &start, &end, &pgoff) != 3)
+			continue;
+		if (addr >= start && addr < end) {
+			printf("0x%lx\n", addr - start + pgoff);
+			return 0;
+		}
+	}
+	fprintf(stderr, "no mapping holds %#lx\n", addr);
+	return 1;
+}
+
+static int do_uprobe_target(const char *count)
+{
+	int i, n = atoi(count);
+
+	for (i = 0; i < n; i++)
+		uprobe_target();
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	if (argc == 5 && !strcmp(argv[1], "xattr"))
@@ -312,6 +352,10 @@ int main(int argc, char **argv)
 		return do_revoke(argv[2]);
 	if (argc == 3 && !strcmp(argv[1], "splice"))
 		return do_splice(argv[2]);
+	if (argc == 2 && !strcmp(argv[1], "uprobe-offset"))
+		return do_uprobe_offset();
+	if (argc == 3 && !strcmp(argv[1], "uprobe-target"))
+		return do_uprobe_target(argv[2]);
 	fprintf(stderr, "usage: see the comment at the top of %s\n", __FILE__);
 	return 2;
 }

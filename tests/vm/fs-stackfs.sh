@@ -174,6 +174,71 @@ else
 		"no $FS_PROBE in the guest"
 fi
 
+# --- uprobes: d_real() ------------------------------------------------------
+#
+# uprobes find the inode with the page cache through d_real_inode(). A
+# probe is set on fs-probe's uprobe_target() through one path and counts
+# the calls made through every path that reaches the same hookfs inode.
+
+TR=/sys/kernel/tracing
+[ -e "$TR/uprobe_events" ] || mount -t tracefs none "$TR" 2>/dev/null || true
+
+# uprobe_hits WANT PROBE RUN...: a uprobe on PROBE counts WANT hits when
+# each RUN path calls uprobe_target() once.
+uprobe_hits() {
+	want=$1 probe=$2
+	shift 2
+	off=$("$probe" uprobe-offset) || return 1
+	echo "p:nestmap/fsprobe $probe:$off" >>"$TR/uprobe_events" || return 1
+	rc=0
+	if echo 1 >"$TR/events/nestmap/fsprobe/enable"; then
+		for run in "$@"; do
+			"$run" uprobe-target 1 || rc=1
+		done
+		hits=$(awk '$2 == "fsprobe" { print $3 }' "$TR/uprobe_profile")
+		echo "uprobe on $probe at $off: $hits hit(s), want $want"
+		[ "$hits" = "$want" ] || rc=1
+		echo 0 >"$TR/events/nestmap/fsprobe/enable" || rc=1
+	else
+		echo "enabling the uprobe on $probe failed"
+		rc=1
+	fi
+	echo "-:nestmap/fsprobe" >>"$TR/uprobe_events" || rc=1
+	return $rc
+}
+
+UO=/mnt/uprobe-ovl
+US=/mnt/uprobe-stk
+uprobe_setup() {
+	cp "$FS_PROBE" "$L/uprobe-prog" && chmod 755 "$L/uprobe-prog" &&
+		mkdir -p "$H/uu" "$H/uw" "$UO" "$US" &&
+		mount -t overlay -o "lowerdir=$L,upperdir=$H/uu,workdir=$H/uw" \
+			ovl "$UO" &&
+		mount -t stackfs -o "lowerdir=$UO" none "$US"
+}
+# uprobe_check NAME ARGS...: check "uprobe_hits ARGS", or say why not.
+uprobe_check() {
+	if [ ! -x "$FS_PROBE" ]; then
+		skip "$1" "no $FS_PROBE in the guest"
+	elif [ ! -e "$TR/uprobe_events" ]; then
+		skip "$1" "no uprobe_events in tracefs"
+	else
+		check "$@"
+	fi
+}
+uprobe_check "uprobe setup: overlayfs on the lower, stackfs on that" \
+	uprobe_setup
+uprobe_check "uprobe through hookfs (reference), hit through stackfs too" \
+	uprobe_hits 2 "$L/uprobe-prog" "$L/uprobe-prog" "$S/uprobe-prog"
+uprobe_check "uprobe through stackfs (d_real), hit through hookfs too" \
+	uprobe_hits 2 "$S/uprobe-prog" "$S/uprobe-prog" "$L/uprobe-prog"
+uprobe_check "uprobe through overlayfs (reference)" \
+	uprobe_hits 2 "$UO/uprobe-prog" "$UO/uprobe-prog" "$L/uprobe-prog"
+uprobe_check "uprobe through stackfs over overlayfs" \
+	uprobe_hits 2 "$US/uprobe-prog" "$US/uprobe-prog" "$L/uprobe-prog"
+umount "$US" 2>/dev/null || true
+umount "$UO" 2>/dev/null || true
+
 # --- mount input ---------------------------------------------------------------
 
 mkdir -p /mnt/notdir && : >/tmp/plainfile
