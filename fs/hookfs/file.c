@@ -3,9 +3,11 @@
  * hookfs: regular files of every kind and their file operations.
  */
 #include <linux/fs.h>
+#include <linux/falloc.h>	/* needs the types fs.h brings */
 #include <linux/gfp.h>
 #include <linux/mm.h>
 #include <linux/pagemap.h>
+#include <linux/sched/signal.h>
 #include <linux/string.h>
 #include <linux/uio.h>
 
@@ -130,6 +132,75 @@ static int hookfs_setattr(struct mnt_idmap *idmap, struct dentry *dentry,
 	return simple_setattr(idmap, dentry, iattr);
 }
 
+/*
+ * Zeroed page-cache folios stand in for blocks. They are dirty, as written
+ * ones are, so that nothing reclaims them; existing data is left alone.
+ */
+static int hookfs_prealloc(struct inode *inode, loff_t offset, loff_t len)
+{
+	pgoff_t index = offset >> PAGE_SHIFT;
+	pgoff_t last = (offset + len - 1) >> PAGE_SHIFT;
+	struct folio *folio;
+
+	while (index <= last) {
+		/* An OOM-killed caller stops allocating at once. */
+		if (fatal_signal_pending(current))
+			return -EINTR;
+		folio = filemap_grab_folio(inode->i_mapping, index);
+		if (IS_ERR(folio))
+			return PTR_ERR(folio);
+		if (!folio_test_uptodate(folio)) {
+			folio_zero_range(folio, 0, folio_size(folio));
+			folio_mark_uptodate(folio);
+		}
+		folio_mark_dirty(folio);
+		index = folio_next_index(folio);
+		folio_unlock(folio);
+		folio_put(folio);
+		cond_resched();
+	}
+	return 0;
+}
+
+/* The modes tmpfs supports. Folios allocated before an error stay. */
+static long hookfs_fallocate(struct file *file, int mode, loff_t offset,
+			     loff_t len)
+{
+	struct inode *inode = file_inode(file);
+	loff_t end = offset + len;
+	long err;
+
+	if (mode & ~(FALLOC_FL_KEEP_SIZE | FALLOC_FL_PUNCH_HOLE))
+		return -EOPNOTSUPP;
+
+	inode_lock(inode);
+	err = file_modified(file);
+	if (err)
+		goto out;
+
+	if (mode & FALLOC_FL_PUNCH_HOLE) {
+		/* As truncate does: unmap the range, then drop the folios. */
+		truncate_pagecache_range(inode, offset, end - 1);
+		goto out;
+	}
+
+	/* RLIMIT_FSIZE and s_maxbytes apply with KEEP_SIZE too. */
+	err = inode_newsize_ok(inode, end);
+	if (err)
+		goto out;
+	/* hookfs has no size limit: refuse at once what memory cannot hold. */
+	if (len >> PAGE_SHIFT > si_mem_available()) {
+		err = -ENOSPC;
+		goto out;
+	}
+	err = hookfs_prealloc(inode, offset, len);
+	if (!err && !(mode & FALLOC_FL_KEEP_SIZE) && end > i_size_read(inode))
+		i_size_write(inode, end);
+out:
+	inode_unlock(inode);
+	return err;
+}
+
 const struct inode_operations hookfs_file_inode_operations = {
 	.setattr	= hookfs_setattr,
 	.getattr	= simple_getattr,
@@ -142,7 +213,8 @@ const struct inode_operations hookfs_file_inode_operations = {
 	.fsync		= noop_fsync,				\
 	.splice_read	= filemap_splice_read,			\
 	.splice_write	= iter_file_splice_write,		\
-	.llseek		= generic_file_llseek
+	.llseek		= generic_file_llseek,			\
+	.fallocate	= hookfs_fallocate
 
 static const struct file_operations hookfs_normal_fops = {
 	HOOKFS_PAGECACHE_FOPS,

@@ -16,6 +16,14 @@
  *   fs-probe splice PATH              create PATH with splice() from a pipe,
  *                                     splice it back into a pipe, extend it
  *                                     with copy_file_range() and sendfile()
+ *   fs-probe falloc-prealloc PATH     fallocate mode 0 keeps the data,
+ *                                     zero-fills and extends the file
+ *   fs-probe falloc-keep-size PATH    FALLOC_FL_KEEP_SIZE leaves the size
+ *   fs-probe falloc-punch PATH        a punched hole reads as zeros through
+ *                                     a shared mapping and pread(); other
+ *                                     modes fail with EOPNOTSUPP
+ *   fs-probe falloc-too-big PATH      fallocate of twice the RAM fails
+ *                                     with ENOSPC and leaves PATH empty
  *   fs-probe uprobe-offset            print the file offset of the
  *                                     function uprobe-target calls
  *   fs-probe uprobe-target N          call that function N times
@@ -25,6 +33,7 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
+#include <linux/falloc.h>
 #include <setjmp.h>
 #include <signal.h>
 #include <stdio.h>
@@ -34,10 +43,13 @@
 #include <sys/mman.h>
 #include <sys/sendfile.h>
 #include <sys/stat.h>
+#include <sys/sysinfo.h>
 #include <sys/xattr.h>
 #include <unistd.h>
 
 #include "../../fs/hookfs/hookfs_uapi.h"
+
+#define ARRAY_SIZE(a)	(sizeof(a) / sizeof((a)[0]))
 
 static int fail(const char *what)
 {
@@ -299,6 +311,186 @@ static int do_splice(const char *path)
 	return close(fd) ? fail("close") : 0;
 }
 
+enum { PG = 4096 };
+
+/* A new file of PAGES pages of pattern. */
+static int pattern_file(const char *path, int pages)
+{
+	static char buf[PG];
+	int fd, i;
+	size_t j;
+
+	for (j = 0; j < PG; j++)
+		buf[j] = pattern(j);
+	fd = open(path, O_RDWR | O_CREAT | O_TRUNC, 0644);
+	if (fd < 0) {
+		perror(path);
+		return -1;
+	}
+	for (i = 0; i < pages; i++) {
+		if (write(fd, buf, PG) != PG) {
+			perror("write");
+			return -1;
+		}
+	}
+	return fd;
+}
+
+static off_t file_size(int fd)
+{
+	struct stat st;
+
+	return fstat(fd, &st) ? -1 : st.st_size;
+}
+
+/* Bytes [off, off + len) of fd: pattern (want_zero == 0) or zeros. */
+static int range_is(int fd, const char *map, off_t off, size_t len,
+		    int want_zero)
+{
+	static char buf[16 * PG];
+	size_t i;
+
+	if (len > sizeof(buf) || pread(fd, buf, len, off) != (ssize_t)len)
+		return fail("pread");
+	for (i = 0; i < len; i++) {
+		char want = want_zero ? 0 : pattern((off + i) % PG);
+
+		if (buf[i] != want) {
+			fprintf(stderr, "pread: byte %lld is %#x, want %#x\n",
+				(long long)(off + i), buf[i], want);
+			return 1;
+		}
+		if (map && map[off + i] != want) {
+			fprintf(stderr, "mapping: byte %lld is %#x, want %#x\n",
+				(long long)(off + i), map[off + i], want);
+			return 1;
+		}
+	}
+	return 0;
+}
+
+static int do_falloc_prealloc(const char *path)
+{
+	int fd = pattern_file(path, 2);
+
+	if (fd < 0)
+		return 1;
+	/* Over the data and past the end. */
+	if (fallocate(fd, 0, PG, 4 * PG))
+		return fail("fallocate mode 0");
+	if (file_size(fd) != 5 * PG) {
+		fprintf(stderr, "size %lld, want %d\n",
+			(long long)file_size(fd), 5 * PG);
+		return 1;
+	}
+	if (range_is(fd, NULL, 0, 2 * PG, 0) ||
+	    range_is(fd, NULL, 2 * PG, 3 * PG, 1))
+		return 1;
+	/* Inside the file: the size stays. */
+	if (fallocate(fd, 0, 0, PG) || file_size(fd) != 5 * PG)
+		return fail("fallocate inside the file");
+	return range_is(fd, NULL, 0, 2 * PG, 0);
+}
+
+static int do_falloc_keep_size(const char *path)
+{
+	char c;
+	int fd = pattern_file(path, 2);
+
+	if (fd < 0)
+		return 1;
+	if (fallocate(fd, FALLOC_FL_KEEP_SIZE, PG, 6 * PG))
+		return fail("fallocate FALLOC_FL_KEEP_SIZE");
+	if (file_size(fd) != 2 * PG) {
+		fprintf(stderr, "size %lld, want %d\n",
+			(long long)file_size(fd), 2 * PG);
+		return 1;
+	}
+	if (pread(fd, &c, 1, 2 * PG) != 0) {
+		fprintf(stderr, "read past the end of the file\n");
+		return 1;
+	}
+	if (range_is(fd, NULL, 0, 2 * PG, 0))
+		return 1;
+	/* What was allocated past the end shows up as zeros. */
+	if (ftruncate(fd, 7 * PG))
+		return fail("ftruncate");
+	return range_is(fd, NULL, 2 * PG, 5 * PG, 1);
+}
+
+static int do_falloc_punch(const char *path)
+{
+	static const int bad[] = {
+		FALLOC_FL_PUNCH_HOLE,	/* without KEEP_SIZE */
+		FALLOC_FL_ZERO_RANGE,
+		FALLOC_FL_ZERO_RANGE | FALLOC_FL_KEEP_SIZE,
+		FALLOC_FL_COLLAPSE_RANGE,
+		FALLOC_FL_INSERT_RANGE,
+		FALLOC_FL_UNSHARE_RANGE,
+	};
+	int fd = pattern_file(path, 8);
+	off_t start = PG + 100, end = 5 * PG + 200;
+	char *map;
+	size_t i;
+
+	if (fd < 0)
+		return 1;
+	/* Every page mapped, so that the punch has to unmap them. */
+	map = mmap(NULL, 8 * PG, PROT_READ, MAP_SHARED | MAP_POPULATE, fd, 0);
+	if (map == MAP_FAILED)
+		return fail("mmap");
+	if (fallocate(fd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE, start,
+		      end - start))
+		return fail("fallocate PUNCH_HOLE | KEEP_SIZE");
+	if (file_size(fd) != 8 * PG) {
+		fprintf(stderr, "size %lld, want %d\n",
+			(long long)file_size(fd), 8 * PG);
+		return 1;
+	}
+	if (range_is(fd, map, 0, start, 0) ||
+	    range_is(fd, map, start, end - start, 1) ||
+	    range_is(fd, map, end, 8 * PG - end, 0))
+		return 1;
+
+	for (i = 0; i < ARRAY_SIZE(bad); i++) {
+		int ret = fallocate(fd, bad[i], 0, PG);
+
+		if (ret == 0 || errno != EOPNOTSUPP) {
+			fprintf(stderr, "mode %#x: %s, want EOPNOTSUPP\n",
+				bad[i], ret ? strerror(errno) : "succeeded");
+			return 1;
+		}
+	}
+	return 0;
+}
+
+/* No fallback to writing zeros, as posix_fallocate() has. */
+static int do_falloc_too_big(const char *path)
+{
+	struct sysinfo si;
+	int fd, ret;
+	off_t len;
+
+	if (sysinfo(&si))
+		return fail("sysinfo");
+	len = 2 * (off_t)si.totalram * si.mem_unit;
+	fd = open(path, O_RDWR | O_CREAT | O_TRUNC, 0644);
+	if (fd < 0)
+		return fail(path);
+	ret = fallocate(fd, 0, 0, len);
+	if (ret == 0 || errno != ENOSPC) {
+		fprintf(stderr, "fallocate of %lld bytes: %s, want ENOSPC\n",
+			(long long)len, ret ? strerror(errno) : "succeeded");
+		return 1;
+	}
+	if (file_size(fd) != 0) {
+		fprintf(stderr, "size %lld, want 0\n",
+			(long long)file_size(fd));
+		return 1;
+	}
+	return 0;
+}
+
 /* Kept out of line and never elided, so that each call is a hit. */
 __attribute__((noipa)) static void uprobe_target(void)
 {
@@ -352,6 +544,14 @@ int main(int argc, char **argv)
 		return do_revoke(argv[2]);
 	if (argc == 3 && !strcmp(argv[1], "splice"))
 		return do_splice(argv[2]);
+	if (argc == 3 && !strcmp(argv[1], "falloc-prealloc"))
+		return do_falloc_prealloc(argv[2]);
+	if (argc == 3 && !strcmp(argv[1], "falloc-keep-size"))
+		return do_falloc_keep_size(argv[2]);
+	if (argc == 3 && !strcmp(argv[1], "falloc-punch"))
+		return do_falloc_punch(argv[2]);
+	if (argc == 3 && !strcmp(argv[1], "falloc-too-big"))
+		return do_falloc_too_big(argv[2]);
 	if (argc == 2 && !strcmp(argv[1], "uprobe-offset"))
 		return do_uprobe_offset();
 	if (argc == 3 && !strcmp(argv[1], "uprobe-target"))
