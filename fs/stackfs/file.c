@@ -130,6 +130,21 @@ static loff_t stackfs_llseek(struct file *file, loff_t offset, int whence)
 	return ret;
 }
 
+/* The lower fs checks the mode and removes setuid, as for write(). */
+static long stackfs_fallocate(struct file *file, int mode, loff_t offset,
+			      loff_t len)
+{
+	struct inode *inode = file_inode(file);
+	long ret;
+
+	inode_lock(inode);
+	scoped_with_creds(file->f_cred)
+		ret = vfs_fallocate(file->private_data, mode, offset, len);
+	stackfs_copy_attr(inode);
+	inode_unlock(inode);
+	return ret;
+}
+
 static int stackfs_fsync(struct file *file, loff_t start, loff_t end,
 			 int datasync)
 {
@@ -161,6 +176,7 @@ const struct file_operations stackfs_file_operations = {
 	.write_iter	= stackfs_write_iter,
 	.llseek		= stackfs_llseek,
 	.fsync		= stackfs_fsync,
+	.fallocate	= stackfs_fallocate,
 	.mmap		= stackfs_mmap,
 	.splice_read	= stackfs_splice_read,
 	.splice_write	= stackfs_splice_write,

@@ -5,10 +5,9 @@
 # zeros through the mapping and pread(); other modes fail with EOPNOTSUPP;
 # more than memory can hold fails with ENOSPC.
 #
-# Stacks: A hookfs, D overlayfs with both layers on hookfs. Not B: stackfs
-# has no fallocate yet. Not C or F, whose tmpfs upper takes the copied-up
-# file (tmpfs is checked on its own), nor E: nestmap-fuse does not
-# implement fallocate.
+# Stacks: A hookfs, B stackfs, D overlayfs with both layers on hookfs.
+# Not C or F, whose tmpfs upper takes the copied-up file (tmpfs is checked
+# on its own), nor E: nestmap-fuse does not implement fallocate.
 set -eu
 
 FS_SUITE=fs-fallocate
@@ -32,14 +31,16 @@ falloc_checks() {
 }
 
 check "insmod hookfs" insmod "$FS_MODDIR/hookfs.ko"
+check "insmod stackfs" insmod "$FS_MODDIR/stackfs.ko"
 mkdir -p "$H" "$T"
 mount -t tmpfs none "$T"
 mount -t hookfs none "$H"
 
 falloc_checks "tmpfs (reference)" "$T"
-for s in A D; do
+for s in A B D; do
 	case $s in
 	A) name="A hookfs" ;;
+	B) name="B stackfs" ;;
 	D) name="D overlayfs on hookfs" ;;
 	esac
 	if setup_stack "$s" "$H"; then
@@ -52,6 +53,7 @@ done
 
 check "umount hookfs" umount "$H"
 umount "$T"
+check "rmmod stackfs" rmmod stackfs
 check "rmmod hookfs" rmmod hookfs
 
 fs_summary
