@@ -196,12 +196,13 @@ static void join_path(char *out, const char *dir, const char *name)
 enum {
 	ST_PREPARE, ST_PREPARE_FAILED, ST_COMPLETE, ST_ABORT,
 	ST_COMPLETE_FAILED, ST_MISMATCH, ST_OUTSTANDING, ST_PREPOPULATED,
-	NR_ST
+	ST_UNLINKED, NR_ST
 };
 
 static const char *const st_names[NR_ST] = {
 	"prepare", "prepare_failed", "complete", "abort", "complete_failed",
 	"context_mismatch", "contexts_outstanding", "pages_prepopulated",
+	"complete_unlinked",
 };
 
 struct hstats {
@@ -266,17 +267,18 @@ static bool stats_paired(const struct hstats *a, const struct hstats *b,
 
 	for (i = 0; i < NR_ST; i++)
 		d[i] = b->v[i] - a->v[i];
-	diag("hookfs stats delta: prepare=%ld prepare_failed=%ld complete=%ld complete_failed=%ld abort=%ld context_mismatch=%ld pages_prepopulated=%ld; contexts_outstanding=%ld",
+	diag("hookfs stats delta: prepare=%ld prepare_failed=%ld complete=%ld complete_failed=%ld abort=%ld context_mismatch=%ld pages_prepopulated=%ld complete_unlinked=%ld; contexts_outstanding=%ld",
 	     d[ST_PREPARE], d[ST_PREPARE_FAILED], d[ST_COMPLETE],
 	     d[ST_COMPLETE_FAILED], d[ST_ABORT], d[ST_MISMATCH],
-	     d[ST_PREPOPULATED], b->v[ST_OUTSTANDING]);
+	     d[ST_PREPOPULATED], d[ST_UNLINKED], b->v[ST_OUTSTANDING]);
 	ok = d[ST_PREPARE] == d[ST_COMPLETE] + d[ST_COMPLETE_FAILED] +
 			      d[ST_ABORT] &&
-	     b->v[ST_OUTSTANDING] == 0 && d[ST_MISMATCH] == 0;
-	return result(ok, "%s prepare=%ld == complete+complete_failed+abort=%ld, outstanding=%ld, mismatch=%ld",
+	     b->v[ST_OUTSTANDING] == 0 && d[ST_MISMATCH] == 0 &&
+	     d[ST_UNLINKED] == 0;
+	return result(ok, "%s prepare=%ld == complete+complete_failed+abort=%ld, outstanding=%ld, mismatch=%ld, unlinked=%ld",
 		      name, d[ST_PREPARE],
 		      d[ST_COMPLETE] + d[ST_COMPLETE_FAILED] + d[ST_ABORT],
-		      b->v[ST_OUTSTANDING], d[ST_MISMATCH]);
+		      b->v[ST_OUTSTANDING], d[ST_MISMATCH], d[ST_UNLINKED]);
 }
 
 /* ---- faults: a touch of a revoked or truncated page may SIGBUS ---- */
@@ -1146,10 +1148,15 @@ static int cmd_race(void)
 	printf("# race %s (%s): attempts=%ld overlapped=%ld stale=%ld\n",
 	       cfg.stack, cfg.path_flag ? cfg.path_flag : "?", total.attempts,
 	       total.overlapped, total.stale);
-	if (stats_read(&after))
+	if (stats_read(&after)) {
 		result(false, "race-stats-paired (cannot read hookfs stats)");
-	else
+	} else {
 		stats_paired(&before, &after, "race-stats-paired");
+		/* Without prepopulation there is no race to lose. */
+		result(after.v[ST_PREPOPULATED] > before.v[ST_PREPOPULATED],
+		       "race-prepopulated pages=%ld",
+		       after.v[ST_PREPOPULATED] - before.v[ST_PREPOPULATED]);
+	}
 	i = maps_leftovers();
 	result(i == 0, "race-no-leftover-vma left=%d", i);
 	close(fd);
