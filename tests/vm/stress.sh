@@ -1,5 +1,5 @@
 #!/bin/sh
-# Concurrency stress through every stack over hookfs (issue 6, part 2).
+# Concurrency stress through every stack over hookfs.
 #
 # Per stack, nestmap-stress runs mapper threads (mmap, touch, mremap, fork,
 # partial and full munmap) against threads that truncate, revoke and
@@ -12,8 +12,9 @@
 # this once found generic_file_mmap_populate() mapping page-cache folios
 # before the VMA was in the file's rmap, where a concurrent truncate could
 # not unmap them (VM_BUG_ON_FOLIO(folio_mapped(folio)) in
-# filemap_unaccount_folio); the helper now leaves unlinked VMAs alone. A
-# kernel oops panics the guest so that the run ends at once (run_tool).
+# filemap_unaccount_folio); complete now runs on a linked VMA on every
+# path. A kernel oops panics the guest so that the run ends at once
+# (run_tool).
 #
 #   stress.sh [--long] [--stacks LIST]
 # The short run (make test) takes about 4 s per stack; --long, or
