@@ -1,5 +1,5 @@
 #!/bin/sh
-# Concurrency stress through every stack over hookfs (issue 6, part 2).
+# Concurrency stress through every stack over hookfs.
 #
 # Per stack, nestmap-stress runs mapper threads (mmap, touch, mremap, fork,
 # partial and full munmap) against threads that truncate, revoke and
