@@ -23,7 +23,7 @@
 # second open of a file with EIO).
 #
 #   stress.sh [--long] [--stacks LIST]
-# The short run (make test) takes about 4 s per stack; --long, or
+# The short run (make test) takes 5-7 s per stack (4 s of stress); --long, or
 # NESTMAP_STRESS_LONG=1, runs 60 s per stack (make stress).
 set -eu
 
