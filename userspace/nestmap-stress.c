@@ -814,7 +814,6 @@ static int cmd_stress(void)
 						    "knob" };
 	long ops[NR_OPS] = { 0 }, err[MAX_ERRNO_SEEN] = { 0 }, inj, other;
 	struct hstats before, after;
-	int fds[NR_FILES];
 	char prepop[8] = "0", line[1024], path[PATH_MAX], *text;
 	unsigned int t, i, f;
 	long lost = 0;
@@ -833,24 +832,20 @@ static int cmd_stress(void)
 	ch[0].fd = open_in(cfg.lower_dir, files[F_TRUNC].name, O_RDWR);
 	ch[1].fd = open_in(cfg.lower_dir, files[F_REVOCABLE].name, O_RDONLY);
 	ch[2].fd = -1;
-	/*
-	 * One open file each, shared by the threads: nestmap-fuse gives each
-	 * open its own backing file, and FUSE refuses (EIO) a second one for
-	 * an inode that is open in passthrough mode already.
-	 */
-	for (f = 0; f < NR_FILES; f++) {
-		fds[f] = f == F_RW && !cfg.rw ? -1 :
-			open_in(cfg.dir, files[f].name,
-				f == F_RW ? O_RDWR : O_RDONLY);
-		if (fds[f] < 0 && (f != F_RW || cfg.rw)) {
-			result(false, "stress-setup: open %s/%s: %s", cfg.dir,
-			       files[f].name, strerror(errno));
-			return 1;
-		}
-	}
+	/* Every mapper thread opens the files itself: many opens at once. */
 	for (t = 0; t < cfg.threads; t++) {
 		w[t].seed = 0x9e3779b97f4a7c15ull * (t + 1) ^ now_ns();
-		memcpy(w[t].fd, fds, sizeof(fds));
+		for (f = 0; f < NR_FILES; f++) {
+			w[t].fd[f] = f == F_RW && !cfg.rw ? -1 :
+				open_in(cfg.dir, files[f].name,
+					f == F_RW ? O_RDWR : O_RDONLY);
+			if (w[t].fd[f] < 0 && (f != F_RW || cfg.rw)) {
+				result(false, "stress-setup: thread %u: open %s/%s: %s",
+				       t, cfg.dir, files[f].name,
+				       strerror(errno));
+				return 1;
+			}
+		}
 	}
 	if (ch[0].fd < 0 || ch[1].fd < 0 || stats_read(&before)) {
 		result(false, "stress-setup: lower files or hookfs stats missing");
@@ -890,9 +885,10 @@ static int cmd_stress(void)
 		for (i = 0; i < MAX_ERRNO_SEEN; i++)
 			err[i] += w[t].err[i];
 	}
-	for (f = 0; f < NR_FILES; f++)
-		if (fds[f] >= 0)
-			close(fds[f]);
+	for (t = 0; t < cfg.threads; t++)
+		for (f = 0; f < NR_FILES; f++)
+			if (w[t].fd[f] >= 0)
+				close(w[t].fd[f]);
 	n = 0;
 	for (i = 0; i < NR_OPS; i++)
 		n += snprintf(line + n, sizeof(line) - n, " %s=%ld",
