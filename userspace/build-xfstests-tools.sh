@@ -8,6 +8,8 @@
 #                           holds that commit (or a HEAD with its tree)
 #   XFSTESTS_TARBALL=FILE   a `git archive` tarball of it (SHA256 pinned)
 #   ../shared/xfstests-src/xfstests-63a29724.tar.xz from the repo root
+#   otherwise a clone of XFSTESTS_GIT_URL (default: the public fstests
+#   tree on git.kernel.org) into build/xfstests-git, at that commit
 # Output: build/xfstests/bin/{fsx,fsstress}
 # Log:    build/logs/xfstests-tools.log
 #
@@ -67,6 +69,24 @@ EOF
 
 mkdir -p "$BUILD/logs"
 : >"$LOG"
+
+# No source given and no tarball beside the repository: fetch the pinned
+# commit from its public home, once.
+if [ -z "${XFSTESTS_SRC:-}${XFSTESTS_TARBALL:-}" ] && [ ! -f "$DEFAULT_TARBALL" ]; then
+	url=${XFSTESTS_GIT_URL:-https://git.kernel.org/pub/scm/fs/xfs/xfstests-dev.git}
+	clone=$BUILD/xfstests-git
+	if ! git -C "$clone" cat-file -e "$COMMIT^{commit}" 2>/dev/null; then
+		progress "clone $url (log: $LOG)"
+		rm -rf "$clone"
+		git clone --quiet "$url" "$clone" >>"$LOG" 2>&1 || {
+			echo "build-xfstests-tools: cloning $url failed" >&2
+			how_to_get
+		}
+	fi
+	git -C "$clone" -c advice.detachedHead=false checkout --quiet "$COMMIT" \
+		>>"$LOG" 2>&1 || die "$clone has no commit $COMMIT"
+	XFSTESTS_SRC=$clone
+fi
 
 progress "verify source"
 if [ -n "${XFSTESTS_SRC:-}" ]; then
