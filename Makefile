@@ -15,7 +15,7 @@ DEBUG_INITRD := $(BUILD)/initramfs-debug.cpio.gz
 DEBUG_SUITES ?= vm/matrix vm/revoke-race vm/stress
 DEBIAN_PACKAGES := build-essential git python3 xz-utils qemu-system-x86 \
 	busybox-static flex bison bc libelf-dev libssl-dev cpio liburcu-dev \
-	meson ninja-build pkg-config debian-archive-keyring
+	meson ninja-build pkg-config debian-archive-keyring xfslibs-dev
 SUDO := $(if $(filter 0,$(shell id -u)),,sudo)
 # Extra options for qemu/run in `make run`, e.g. RUN_ARGS="--timeout 600".
 RUN_ARGS ?=
@@ -46,6 +46,9 @@ help:
 	@echo "  make distclean   remove all of build/"
 	@echo "Source: KERNEL_SRC=/path/to/linux or KERNEL_TARBALL=/path/to/tarball;"
 	@echo "default: apt-get download of linux-source-7.3 7.3.4-1~bpo13+1."
+	@echo "xfstests (fsx, fsstress): XFSTESTS_SRC=/path/to/fstests checkout or"
+	@echo "XFSTESTS_TARBALL=/path/to/xfstests-63a29724.tar.xz; default:"
+	@echo "../shared/xfstests-src/ (see userspace/build-xfstests-tools.sh)."
 
 deps:
 	@missing=$$(for p in $(DEBIAN_PACKAGES); do \

@@ -1,5 +1,5 @@
 #!/bin/bash
-# Usage: build-kernel.sh [default|debug|bench]
+# Usage: build-kernel.sh [--config-only] [default|debug|bench]
 # Build the patched kernel out of tree in build/kernel/<config>: tinyconfig,
 # plus kernel/config/base.config (and debug.config for debug, bench.config
 # for bench: no debug options, for benchmarks), olddefconfig,
@@ -7,14 +7,20 @@
 # again only when the fragments or the source series change.  Builds
 # bzImage and what out-of-tree modules need.  Holds the machine-wide build
 # lock while it compiles.  Full log: build/logs/kernel-<config>.log.
+# --config-only stops after the option check (seconds, not minutes).
 set -eu
 . "$(dirname "$0")/lib.sh"
 
 usage() {
-	echo "usage: $PROG [default|debug|bench]" >&2
+	echo "usage: $PROG [--config-only] [default|debug|bench]" >&2
 	exit 2
 }
 
+config_only=0
+if [ "${1:-}" = --config-only ]; then
+	config_only=1
+	shift
+fi
 [ "$#" -le 1 ] || usage
 cfg=${1:-default}
 case "$cfg" in
@@ -47,10 +53,13 @@ else
 	source_id="stamp $(sed -n 's/^series //p' "$SRC_DIR.stamp")"
 fi
 
-exec 9>"$KBUILD_LOCK"
-if ! flock -n 9; then
-	stage "waiting for the machine-wide build lock $KBUILD_LOCK"
-	flock 9
+# Configuring alone compiles nothing but kconfig, in an OUT of its own.
+if [ "$config_only" = 0 ]; then
+	exec 9>"$KBUILD_LOCK"
+	if ! flock -n 9; then
+		stage "waiting for the machine-wide build lock $KBUILD_LOCK"
+		flock 9
+	fi
 fi
 
 # A build directory is reused only with the tree it was made from.
@@ -84,6 +93,10 @@ else
 	"$NESTMAP_ROOT/kernel/check-config.sh" "$OUT/.config" "${fragments[@]}" ||
 		die "the $cfg configuration lost options (see above)"
 	echo "$config_hash" >"$OUT/.nestmap-config"
+fi
+if [ "$config_only" = 1 ]; then
+	stage "config $cfg checked: $OUT/.config"
+	exit 0
 fi
 
 stage "build bzImage and modules_prepare ($JOBS jobs, log: $log)"

@@ -1,7 +1,8 @@
 #!/bin/bash
 # Build the guest initramfs (build/initramfs.cpio.gz): static busybox,
 # qemu/init as /init, and under /opt/nestmap: modules/ (fs/*/*.ko),
-# bin/ (build/userspace/*), tests/vm/, and add/<name> for each --add PATH.
+# bin/ (build/userspace/*: the nestmap programs and xfstests' fsx and
+# fsstress), tests/vm/, and add/<name> for each --add PATH.
 # With --extra-only, the archive holds only the --add files; the kernel
 # unpacks concatenated archives, so qemu/run appends such one to the base.
 set -eu
@@ -74,6 +75,10 @@ if [ "$extra_only" = no ]; then
 		done
 	fi
 	[ ! -d "$ROOT/tests/vm" ] || cp -a "$ROOT/tests/vm" "$guest/tests/"
+	for f in fsx fsstress; do
+		[ -x "$guest/bin/$f" ] ||
+			echo "$PROG: warning: no $f in $BUILD/userspace (make userspace): tests/vm/fstools.sh will fail" >&2
+	done
 fi
 
 mkdir -p "$(dirname "$output")"

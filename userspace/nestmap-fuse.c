@@ -7,6 +7,11 @@
  * then runs fuse_passthrough_mmap -> backing_file_mmap -> vfs_mmap, which is
  * the nested path the nestmap matrix tests (stack E).
  *
+ * The kernel takes one backing file per inode: while an inode is open in
+ * passthrough mode, every further open must name the same backing id, or it
+ * fails (EBUSY, which the open reports as EIO). So the id is kept per node
+ * and counted across the node's opens; each open still has its own fd.
+ *
  * Single threaded; FUSE inode numbers index a table of backing paths.
  */
 #define FUSE_USE_VERSION FUSE_MAKE_VERSION(3, 17)
@@ -30,11 +35,13 @@ struct node {
 	char *path;		/* relative to the backing dir; NULL: free */
 	ino_t ino;		/* backing inode, to find the node again */
 	uint64_t nlookup;
+	int backing_id;		/* registered with the kernel; 0: none */
+	unsigned long nopen;	/* opens sharing backing_id */
 };
 
 struct handle {
 	int fd;
-	int backing_id;
+	fuse_ino_t node;	/* whose backing id this open holds */
 };
 
 static struct {
@@ -92,8 +99,11 @@ static fuse_ino_t node_get(char *path, ino_t ino)
 		return 0;
 	}
 	fs.nodes = n;
-	/* Slots are never reused, so a stale FUSE ino can never alias. */
-	fs.nodes[fs.nr_nodes] = (struct node){ path, ino, 1 };
+	/*
+	 * Slots are never reused, so a stale FUSE ino can never alias, and
+	 * a forgotten node keeps its backing id until its last release.
+	 */
+	fs.nodes[fs.nr_nodes] = (struct node){ path, ino, 1, 0, 0 };
 	return ++fs.nr_nodes;
 }
 
@@ -314,8 +324,41 @@ static void nm_releasedir(fuse_req_t req, fuse_ino_t ino,
 	fuse_reply_err(req, 0);
 }
 
+/*
+ * Take a share of the node's backing id for a new open, registering fd as
+ * the inode's backing file on the first one. Returns the id, or 0.
+ */
+static int backing_get(fuse_req_t req, fuse_ino_t ino, int fd)
+{
+	struct node *n = &fs.nodes[ino - 1];
+
+	if (!n->backing_id) {
+		int id = fuse_passthrough_open(req, fd);
+
+		if (id <= 0) {
+			fprintf(stderr, "nestmap-fuse: fuse_passthrough_open failed: %s\n",
+				strerror(errno ? errno : EIO));
+			return 0;
+		}
+		n->backing_id = id;
+	}
+	n->nopen++;
+	return n->backing_id;
+}
+
+/* Drop one open's share; the last one unregisters the backing file. */
+static void backing_put(fuse_req_t req, fuse_ino_t ino)
+{
+	struct node *n = &fs.nodes[ino - 1];
+
+	if (n->nopen && --n->nopen == 0) {
+		fuse_passthrough_close(req, n->backing_id);
+		n->backing_id = 0;
+	}
+}
+
 /* Hand an open backing fd to the kernel and reply to open or create. */
-static void reply_passthrough(fuse_req_t req, int fd,
+static void reply_passthrough(fuse_req_t req, fuse_ino_t ino, int fd,
 			      struct fuse_file_info *fi,
 			      struct fuse_entry_param *e)
 {
@@ -327,24 +370,22 @@ static void reply_passthrough(fuse_req_t req, int fd,
 		fuse_reply_err(req, ENOMEM);
 		return;
 	}
-	id = fuse_passthrough_open(req, fd);
-	if (id <= 0) {
-		fprintf(stderr, "nestmap-fuse: fuse_passthrough_open failed: %s\n",
-			strerror(errno ? errno : EIO));
+	id = backing_get(req, ino, fd);
+	if (!id) {
 		free(h);
 		close(fd);
 		fuse_reply_err(req, EIO);
 		return;
 	}
 	h->fd = fd;
-	h->backing_id = id;
+	h->node = ino;
 	fi->fh = (uintptr_t)h;
 	fi->backing_id = id;
 	fi->keep_cache = 0;
 	fi->direct_io = 0;
 	if (e ? fuse_reply_create(req, e, fi) : fuse_reply_open(req, fi)) {
 		/* The request was interrupted: the kernel never saw the open. */
-		fuse_passthrough_close(req, id);
+		backing_put(req, ino);
 		close(fd);
 		free(h);
 	}
@@ -365,7 +406,7 @@ static void nm_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 		fuse_reply_err(req, errno);
 		return;
 	}
-	reply_passthrough(req, fd, fi, NULL);
+	reply_passthrough(req, ino, fd, fi, NULL);
 }
 
 static void nm_create(fuse_req_t req, fuse_ino_t parent, const char *name,
@@ -393,7 +434,7 @@ static void nm_create(fuse_req_t req, fuse_ino_t parent, const char *name,
 		fuse_reply_err(req, -err);
 		return;
 	}
-	reply_passthrough(req, fd, fi, &e);
+	reply_passthrough(req, e.ino, fd, fi, &e);
 }
 
 static void nm_mkdir(fuse_req_t req, fuse_ino_t parent, const char *name,
@@ -479,7 +520,7 @@ static void nm_release(fuse_req_t req, fuse_ino_t ino,
 	struct handle *h = (struct handle *)fi->fh;
 
 	(void)ino;
-	fuse_passthrough_close(req, h->backing_id);
+	backing_put(req, h->node);
 	close(h->fd);
 	free(h);
 	fuse_reply_err(req, 0);

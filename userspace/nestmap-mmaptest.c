@@ -223,6 +223,7 @@ struct hstats {
 	long prepare, prepare_failed, complete, abort, complete_failed;
 	long context_mismatch;
 	long contexts_outstanding, pages_prepopulated;
+	long complete_unlinked;
 };
 
 static int hstats_read(struct hstats *s)
@@ -231,13 +232,13 @@ static int hstats_read(struct hstats *s)
 		"prepare", "prepare_failed", "complete", "abort",
 		"complete_failed",
 		"context_mismatch", "contexts_outstanding",
-		"pages_prepopulated"
+		"pages_prepopulated", "complete_unlinked"
 	};
 	long *vals[] = {
 		&s->prepare, &s->prepare_failed, &s->complete, &s->abort,
 		&s->complete_failed,
 		&s->context_mismatch, &s->contexts_outstanding,
-		&s->pages_prepopulated
+		&s->pages_prepopulated, &s->complete_unlinked
 	};
 	char path[PATH_MAX], *text, *p;
 	unsigned int i;
@@ -401,6 +402,8 @@ static int check_outcome(struct obs *o, enum outcome want, int err,
 		long da = o->after.abort - o->before.abort;
 		long dm = o->after.context_mismatch -
 			  o->before.context_mismatch;
+		long du = o->after.complete_unlinked -
+			  o->before.complete_unlinked;
 
 		EXPECT(dp == (want > PREPARE_FAILED),
 		       "hookfs: %ld successful prepare(s), want %d (%s)",
@@ -417,6 +420,9 @@ static int check_outcome(struct obs *o, enum outcome want, int err,
 		EXPECT(da == (want == ABORT), "hookfs: %ld abort(s), want %d",
 		       da, want == ABORT);
 		EXPECT(dm == 0, "hookfs: %ld context mismatch(es)", dm);
+		EXPECT(du == 0,
+		       "hookfs: %ld complete(s) on a VMA not in the tree or the rmap",
+		       du);
 		EXPECT(o->after.contexts_outstanding == 0,
 		       "hookfs: %ld context(s) outstanding",
 		       o->after.contexts_outstanding);
@@ -825,19 +831,7 @@ static enum result case_prepopulate(void)
 	if (resident != DATA_PAGES)
 		r = fail("%d of %d pages resident after mmap", resident,
 			 DATA_PAGES);
-	if (!is_direct_stack()) {
-		/*
-		 * Compat path: the VMA is not linked when complete runs, and
-		 * PTEs mapped then would escape truncation; the helper must
-		 * leave the mapping to demand faults.
-		 */
-		if (pages != 0)
-			r = fail("hookfs prepopulated %ld pages before the VMA was linked",
-				 pages);
-		if (faults == 0)
-			r = fail("first touch took no faults: pages were mapped before the VMA was linked");
-		goto out;
-	}
+	/* Every stack: complete runs on a linked VMA, so it may populate. */
 	if (pages != DATA_PAGES)
 		r = fail("hookfs prepopulated %ld pages, want %d", pages,
 			 DATA_PAGES);
@@ -1024,21 +1018,27 @@ static enum result case_abort(void)
 {
 	enum result r = is_g() ? skip("the sweep maps the hookfs data file; none on shmem") :
 				 need_trace();
-	struct sweep sw;
+	struct sweep sw, act = { 0 };
 
 	if (r == PASS)
 		r = need_failslab();
 	if (r == PASS)
 		r = fault_sweep("data", 4 * cfg.page, &sw);
+	/*
+	 * Through a stacker the VMA exists before the lower's prepare runs;
+	 * what can still fail after it is the mmap action, which the pfn-action
+	 * file requests and the kernel runs once the VMA is linked.
+	 */
+	if (r == PASS && cfg.hookfs_dev)
+		r = fault_sweep("pfn-action", PFN_SIZE, &act);
 	if (r != PASS)
 		return r;
 	if (sw.uncheckable)
 		return skip("the lower stores no context and declares no mmap_complete");
-	/* The compat path allocates nothing between prepare and complete. */
-	if (!sw.aborts && !is_direct_stack())
-		return skip("no injection point between prepare and complete on the compat path; all %d paired correctly",
+	if (!cfg.hookfs_dev && !sw.aborts && !is_direct_stack())
+		return skip("no injection point after prepare for this lower: it requests no mmap action; all %d paired correctly",
 			    sw.points);
-	if (!sw.aborts)
+	if (!sw.aborts && !act.aborts)
 		return fail("no injected allocation after prepare made abort run");
 	return PASS;
 }

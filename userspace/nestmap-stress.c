@@ -196,12 +196,13 @@ static void join_path(char *out, const char *dir, const char *name)
 enum {
 	ST_PREPARE, ST_PREPARE_FAILED, ST_COMPLETE, ST_ABORT,
 	ST_COMPLETE_FAILED, ST_MISMATCH, ST_OUTSTANDING, ST_PREPOPULATED,
-	NR_ST
+	ST_UNLINKED, NR_ST
 };
 
 static const char *const st_names[NR_ST] = {
 	"prepare", "prepare_failed", "complete", "abort", "complete_failed",
 	"context_mismatch", "contexts_outstanding", "pages_prepopulated",
+	"complete_unlinked",
 };
 
 struct hstats {
@@ -266,17 +267,18 @@ static bool stats_paired(const struct hstats *a, const struct hstats *b,
 
 	for (i = 0; i < NR_ST; i++)
 		d[i] = b->v[i] - a->v[i];
-	diag("hookfs stats delta: prepare=%ld prepare_failed=%ld complete=%ld complete_failed=%ld abort=%ld context_mismatch=%ld pages_prepopulated=%ld; contexts_outstanding=%ld",
+	diag("hookfs stats delta: prepare=%ld prepare_failed=%ld complete=%ld complete_failed=%ld abort=%ld context_mismatch=%ld pages_prepopulated=%ld complete_unlinked=%ld; contexts_outstanding=%ld",
 	     d[ST_PREPARE], d[ST_PREPARE_FAILED], d[ST_COMPLETE],
 	     d[ST_COMPLETE_FAILED], d[ST_ABORT], d[ST_MISMATCH],
-	     d[ST_PREPOPULATED], b->v[ST_OUTSTANDING]);
+	     d[ST_PREPOPULATED], d[ST_UNLINKED], b->v[ST_OUTSTANDING]);
 	ok = d[ST_PREPARE] == d[ST_COMPLETE] + d[ST_COMPLETE_FAILED] +
 			      d[ST_ABORT] &&
-	     b->v[ST_OUTSTANDING] == 0 && d[ST_MISMATCH] == 0;
-	return result(ok, "%s prepare=%ld == complete+complete_failed+abort=%ld, outstanding=%ld, mismatch=%ld",
+	     b->v[ST_OUTSTANDING] == 0 && d[ST_MISMATCH] == 0 &&
+	     d[ST_UNLINKED] == 0;
+	return result(ok, "%s prepare=%ld == complete+complete_failed+abort=%ld, outstanding=%ld, mismatch=%ld, unlinked=%ld",
 		      name, d[ST_PREPARE],
 		      d[ST_COMPLETE] + d[ST_COMPLETE_FAILED] + d[ST_ABORT],
-		      b->v[ST_OUTSTANDING], d[ST_MISMATCH]);
+		      b->v[ST_OUTSTANDING], d[ST_MISMATCH], d[ST_UNLINKED]);
 }
 
 /* ---- faults: a touch of a revoked or truncated page may SIGBUS ---- */
@@ -812,7 +814,6 @@ static int cmd_stress(void)
 						    "knob" };
 	long ops[NR_OPS] = { 0 }, err[MAX_ERRNO_SEEN] = { 0 }, inj, other;
 	struct hstats before, after;
-	int fds[NR_FILES];
 	char prepop[8] = "0", line[1024], path[PATH_MAX], *text;
 	unsigned int t, i, f;
 	long lost = 0;
@@ -831,24 +832,20 @@ static int cmd_stress(void)
 	ch[0].fd = open_in(cfg.lower_dir, files[F_TRUNC].name, O_RDWR);
 	ch[1].fd = open_in(cfg.lower_dir, files[F_REVOCABLE].name, O_RDONLY);
 	ch[2].fd = -1;
-	/*
-	 * One open file each, shared by the threads: nestmap-fuse gives each
-	 * open its own backing file, and FUSE refuses (EIO) a second one for
-	 * an inode that is open in passthrough mode already.
-	 */
-	for (f = 0; f < NR_FILES; f++) {
-		fds[f] = f == F_RW && !cfg.rw ? -1 :
-			open_in(cfg.dir, files[f].name,
-				f == F_RW ? O_RDWR : O_RDONLY);
-		if (fds[f] < 0 && (f != F_RW || cfg.rw)) {
-			result(false, "stress-setup: open %s/%s: %s", cfg.dir,
-			       files[f].name, strerror(errno));
-			return 1;
-		}
-	}
+	/* Every mapper thread opens the files itself: many opens at once. */
 	for (t = 0; t < cfg.threads; t++) {
 		w[t].seed = 0x9e3779b97f4a7c15ull * (t + 1) ^ now_ns();
-		memcpy(w[t].fd, fds, sizeof(fds));
+		for (f = 0; f < NR_FILES; f++) {
+			w[t].fd[f] = f == F_RW && !cfg.rw ? -1 :
+				open_in(cfg.dir, files[f].name,
+					f == F_RW ? O_RDWR : O_RDONLY);
+			if (w[t].fd[f] < 0 && (f != F_RW || cfg.rw)) {
+				result(false, "stress-setup: thread %u: open %s/%s: %s",
+				       t, cfg.dir, files[f].name,
+				       strerror(errno));
+				return 1;
+			}
+		}
 	}
 	if (ch[0].fd < 0 || ch[1].fd < 0 || stats_read(&before)) {
 		result(false, "stress-setup: lower files or hookfs stats missing");
@@ -888,9 +885,10 @@ static int cmd_stress(void)
 		for (i = 0; i < MAX_ERRNO_SEEN; i++)
 			err[i] += w[t].err[i];
 	}
-	for (f = 0; f < NR_FILES; f++)
-		if (fds[f] >= 0)
-			close(fds[f]);
+	for (t = 0; t < cfg.threads; t++)
+		for (f = 0; f < NR_FILES; f++)
+			if (w[t].fd[f] >= 0)
+				close(w[t].fd[f]);
 	n = 0;
 	for (i = 0; i < NR_OPS; i++)
 		n += snprintf(line + n, sizeof(line) - n, " %s=%ld",
@@ -1146,10 +1144,15 @@ static int cmd_race(void)
 	printf("# race %s (%s): attempts=%ld overlapped=%ld stale=%ld\n",
 	       cfg.stack, cfg.path_flag ? cfg.path_flag : "?", total.attempts,
 	       total.overlapped, total.stale);
-	if (stats_read(&after))
+	if (stats_read(&after)) {
 		result(false, "race-stats-paired (cannot read hookfs stats)");
-	else
+	} else {
 		stats_paired(&before, &after, "race-stats-paired");
+		/* Without prepopulation there is no race to lose. */
+		result(after.v[ST_PREPOPULATED] > before.v[ST_PREPOPULATED],
+		       "race-prepopulated pages=%ld",
+		       after.v[ST_PREPOPULATED] - before.v[ST_PREPOPULATED]);
+	}
 	i = maps_leftovers();
 	result(i == 0, "race-no-leftover-vma left=%d", i);
 	close(fd);

@@ -35,6 +35,7 @@ static const char * const hookfs_stat_names[HOOKFS_NR_STATS] = {
 	[HOOKFS_STAT_CONTEXT_MISMATCH]		= "context_mismatch",
 	[HOOKFS_STAT_CONTEXTS_OUTSTANDING]	= "contexts_outstanding",
 	[HOOKFS_STAT_PAGES_PREPOPULATED]	= "pages_prepopulated",
+	[HOOKFS_STAT_COMPLETE_UNLINKED]		= "complete_unlinked",
 };
 
 /*

@@ -18,6 +18,8 @@ static const struct {
 	const char *prefix;
 	enum hookfs_kind kind;
 } hookfs_kind_prefixes[] = {
+	/* Before "pfn": the first matching prefix wins. */
+	{ "pfn-action",		HOOKFS_KIND_PFN_ACTION },
 	{ "pfn",		HOOKFS_KIND_PFN },
 	{ "revocable",		HOOKFS_KIND_REVOCABLE },
 	{ "bad-complete",	HOOKFS_KIND_BAD_COMPLETE },
@@ -126,7 +128,7 @@ static int hookfs_setattr(struct mnt_idmap *idmap, struct dentry *dentry,
 {
 	/* The pfn buffer cannot grow or shrink. */
 	if ((iattr->ia_valid & ATTR_SIZE) &&
-	    HOOKFS_I(d_inode(dentry))->kind == HOOKFS_KIND_PFN &&
+	    hookfs_kind_is_pfn(HOOKFS_I(d_inode(dentry))->kind) &&
 	    iattr->ia_size != HOOKFS_PFN_SIZE)
 		return -EPERM;
 	return simple_setattr(idmap, dentry, iattr);
@@ -261,6 +263,7 @@ const struct file_operations *hookfs_file_operations(enum hookfs_kind kind)
 {
 	switch (kind) {
 	case HOOKFS_KIND_PFN:
+	case HOOKFS_KIND_PFN_ACTION:
 		return &hookfs_pfn_fops;
 	case HOOKFS_KIND_REVOCABLE:
 		return &hookfs_revocable_fops;

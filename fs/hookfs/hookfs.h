@@ -18,6 +18,7 @@
 enum hookfs_kind {
 	HOOKFS_KIND_NORMAL,
 	HOOKFS_KIND_PFN,
+	HOOKFS_KIND_PFN_ACTION,
 	HOOKFS_KIND_REVOCABLE,
 	HOOKFS_KIND_BAD_COMPLETE,
 	HOOKFS_KIND_BAD_ABORT,
@@ -35,6 +36,7 @@ enum hookfs_stat {
 	HOOKFS_STAT_CONTEXT_MISMATCH,
 	HOOKFS_STAT_CONTEXTS_OUTSTANDING,	/* a gauge, never reset */
 	HOOKFS_STAT_PAGES_PREPOPULATED,
+	HOOKFS_STAT_COMPLETE_UNLINKED,
 	HOOKFS_NR_STATS,
 };
 
@@ -73,7 +75,7 @@ struct hookfs_inode {
 	bool revoked;
 	/* task populating from mmap_complete with revoke_lock held */
 	struct task_struct *populator;
-	/* pfn kind: HOOKFS_PFN_SIZE bytes of physically contiguous memory */
+	/* pfn kinds: HOOKFS_PFN_SIZE bytes of physically contiguous memory */
 	void *pfn_buf;
 	struct inode vfs_inode;
 };
@@ -81,6 +83,12 @@ struct hookfs_inode {
 static inline struct hookfs_inode *HOOKFS_I(struct inode *inode)
 {
 	return container_of(inode, struct hookfs_inode, vfs_inode);
+}
+
+/* Both pfn kinds map the same buffer, in mmap_complete or by mmap action. */
+static inline bool hookfs_kind_is_pfn(enum hookfs_kind kind)
+{
+	return kind == HOOKFS_KIND_PFN || kind == HOOKFS_KIND_PFN_ACTION;
 }
 
 static inline struct hookfs_sb_info *HOOKFS_SB(struct super_block *sb)

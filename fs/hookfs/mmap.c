@@ -59,7 +59,7 @@ static const struct vm_operations_struct hookfs_revocable_vm_ops = {
 	.fault		= hookfs_revocable_fault,
 };
 
-/* Lets fail_action fail the action step, which must then run abort. */
+/* Lets fail_action fail vm_ops->mapped, which must then run abort. */
 static int hookfs_pfn_mapped(unsigned long start, unsigned long end,
 			     pgoff_t pgoff, const struct file *file,
 			     void **vm_private_data)
@@ -90,6 +90,12 @@ static int hookfs_pfn_prepare(struct vm_area_desc *desc,
 		return -EINVAL;
 
 	*pfn = page_to_pfn(virt_to_page(hi->pfn_buf)) + desc->pgoff;
+	desc->vm_ops = &hookfs_pfn_vm_ops;
+	/* The kernel maps it once the VMA is linked, before complete. */
+	if (hi->kind == HOOKFS_KIND_PFN_ACTION) {
+		mmap_action_remap_full(desc, *pfn);
+		return 0;
+	}
 	vma_desc_set_flags(desc, VMA_IO_BIT, VMA_PFNMAP_BIT, VMA_DONTEXPAND_BIT,
 			   VMA_DONTDUMP_BIT);
 	/*
@@ -98,7 +104,6 @@ static int hookfs_pfn_prepare(struct vm_area_desc *desc,
 	 */
 	if (vma_desc_is_cow_mapping(desc))
 		desc->pgoff = *pfn;
-	desc->vm_ops = &hookfs_pfn_vm_ops;
 	return 0;
 }
 
@@ -124,6 +129,7 @@ int hookfs_mmap_prepare(struct vm_area_desc *desc)
 
 	switch (hi->kind) {
 	case HOOKFS_KIND_PFN:
+	case HOOKFS_KIND_PFN_ACTION:
 		err = hookfs_pfn_prepare(desc, hi, &pfn);
 		break;
 	case HOOKFS_KIND_REVOCABLE:
@@ -178,10 +184,7 @@ static void hookfs_ctx_release(struct hookfs_mmap_ctx *ctx)
 	kfree(ctx);
 }
 
-/*
- * The helper maps the VMA's pages up to EOF; count those. It maps nothing
- * on the compat path, where the VMA is not in the tree yet.
- */
+/* The helper maps the VMA's pages up to EOF; count those. */
 static int hookfs_prepopulate(struct file *file, struct vm_area_struct *vma,
 			      const void *context, struct hookfs_mmap_ctx *ctx)
 {
@@ -205,6 +208,10 @@ static int hookfs_complete_kind(struct file *file, struct vm_area_struct *vma,
 	int err = 0;
 
 	switch (hi->kind) {
+	case HOOKFS_KIND_PFN_ACTION:
+		hookfs_stat_add(ctx->sbi, HOOKFS_STAT_PAGES_PREPOPULATED,
+				vma_pages(vma));
+		return 0;
 	case HOOKFS_KIND_PFN:
 		err = remap_pfn_range(vma, vma->vm_start, ctx->pfn,
 				      vma->vm_end - vma->vm_start,
@@ -238,6 +245,27 @@ static int hookfs_complete_kind(struct file *file, struct vm_area_struct *vma,
 	}
 }
 
+/*
+ * The contract: complete sees its VMA in the maple tree and in the rmap of
+ * the file it maps, so that unmap_mapping_range() can find what we map.
+ */
+static bool hookfs_vma_linked(struct vm_area_struct *vma)
+{
+	struct address_space *mapping = vma->vm_file->f_mapping;
+	struct rb_node *node;
+
+	if (vma_lookup(vma->vm_mm, vma->vm_start) != vma)
+		return false;
+	/* The interval tree's lookups are not exported: walk it whole. */
+	i_mmap_lock_read(mapping);
+	for (node = rb_first_cached(&mapping->i_mmap); node;
+	     node = rb_next(node))
+		if (node == &vma->shared.rb)
+			break;
+	i_mmap_unlock_read(mapping);
+	return node != NULL;
+}
+
 int hookfs_mmap_complete(struct file *file, struct vm_area_struct *vma,
 			 const void *context)
 {
@@ -254,6 +282,8 @@ int hookfs_mmap_complete(struct file *file, struct vm_area_struct *vma,
 	}
 
 	sbi = ctx->sbi;
+	if (!hookfs_vma_linked(vma))
+		hookfs_stat_add(sbi, HOOKFS_STAT_COMPLETE_UNLINKED, 1);
 	if (vma->vm_private_data != ctx->private_data) {
 		hookfs_stat_add(sbi, HOOKFS_STAT_CONTEXT_MISMATCH, 1);
 		err = -EINVAL;

@@ -57,7 +57,7 @@ static struct inode *hookfs_get_inode(struct super_block *sb,
 		hi->kind = kind;
 		inode->i_op = &hookfs_file_inode_operations;
 		inode->i_fop = hookfs_file_operations(kind);
-		if (kind == HOOKFS_KIND_PFN && hookfs_pfn_alloc(hi)) {
+		if (hookfs_kind_is_pfn(kind) && hookfs_pfn_alloc(hi)) {
 			iput(inode);
 			return ERR_PTR(-ENOMEM);
 		}

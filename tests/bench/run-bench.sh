@@ -4,7 +4,7 @@
 #
 #   tests/bench/run-bench.sh [--quick] [--report-only]
 #
-# The four questions of issue 7:
+# The four questions the benchmark answers:
 #   1. zero cost: the same bench configuration with and without the
 #      series, booted alternately, mmap+munmap on tmpfs, anon and ext2;
 #   2. stacking: mmap+munmap and mmap+touch 64 MiB per stack, over hookfs;

@@ -13,6 +13,20 @@
  *                                     mmap(MAP_SHARED) fails with ERRNO
  *   fs-probe revoke PATH              mapped page readable, SIGBUS after
  *                                     REVOKE, readable again after RESTORE
+ *   fs-probe copy DIR OP              OP (splice, sendfile, copy_file_range
+ *                                     or tee) copies a file partly written
+ *                                     through a shared mapping into another,
+ *                                     at offsets; the result must read the
+ *                                     same through read(), a mapping made
+ *                                     before the copy, one made after it
+ *                                     and a new open
+ *   fs-probe mmap-fd FD OFF           print the byte at OFF of a shared
+ *                                     mapping of inherited descriptor FD
+ *   fs-probe opens PATH N             N opens of PATH at once, read-only and
+ *                                     read-write, each mapped shared; a
+ *                                     write through any open shows through
+ *                                     every mapping; closed in mixed order,
+ *                                     then opened again
  *   fs-probe splice PATH              create PATH with splice() from a pipe,
  *                                     splice it back into a pipe, extend it
  *                                     with copy_file_range() and sendfile()
@@ -36,13 +50,15 @@
 #include <linux/falloc.h>
 #include <setjmp.h>
 #include <signal.h>
+#include <stdbool.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
-#include <sys/sendfile.h>
 #include <sys/stat.h>
+#include <sys/sendfile.h>
 #include <sys/sysinfo.h>
 #include <sys/xattr.h>
 #include <unistd.h>
@@ -147,6 +163,27 @@ static int do_mmap_byte(const char *path, const char *off)
 	return 0;
 }
 
+static int do_mmap_fd(const char *fd_arg, const char *off)
+{
+	int fd = atoi(fd_arg);
+	size_t o = strtoul(off, NULL, 0);
+	struct stat st;
+	char *p;
+
+	if (fstat(fd, &st))
+		return fail("fstat");
+	if (o >= (size_t)st.st_size) {
+		fprintf(stderr, "offset %zu beyond %lld\n", o,
+			(long long)st.st_size);
+		return 1;
+	}
+	p = mmap(NULL, st.st_size, PROT_READ, MAP_SHARED, fd, 0);
+	if (p == MAP_FAILED)
+		return fail("mmap");
+	printf("%c\n", p[o]);
+	return 0;
+}
+
 static int do_mmap_errno(const char *path, const char *off, const char *len,
 			 const char *want)
 {
@@ -205,6 +242,326 @@ static int do_revoke(const char *path)
 		return fail("HOOKFS_IOC_RESTORE");
 	if (read_sigbus(p))
 		return fail("SIGBUS after restore");
+	return 0;
+}
+
+/* ---- copy: splice, sendfile, copy_file_range, tee ---- */
+
+#define COPY_SIZE (5 * 4096 + 123)	/* an odd tail past the last page */
+#define COPY_IN_OFF 100			/* the copy starts here in the source */
+#define COPY_OUT_OFF 50			/* and lands here in the destination */
+#define COPY_LEN (COPY_SIZE - COPY_IN_OFF)
+#define COPY_OUT_SIZE (COPY_OUT_OFF + COPY_LEN)
+
+static unsigned char pattern_byte(size_t i, unsigned int seed)
+{
+	return (unsigned char)((i * 131 + seed * 17 + (i >> 9)) % 251 + 1);
+}
+
+static int open_new(const char *dir, const char *name)
+{
+	char path[4096];
+	int fd;
+
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	fd = open(path, O_RDWR | O_CREAT | O_TRUNC, 0644);
+	if (fd < 0)
+		perror(path);
+	return fd;
+}
+
+/*
+ * The source: written with write(), then a few bytes changed through a
+ * shared mapping and left unsynced, so that the copy must see the page
+ * cache rather than what reached the lower file.
+ */
+static int make_source(int fd, unsigned char *want)
+{
+	unsigned char *p;
+	size_t i;
+
+	for (i = 0; i < COPY_SIZE; i++)
+		want[i] = pattern_byte(i, 1);
+	if (pwrite(fd, want, COPY_SIZE, 0) != COPY_SIZE)
+		return fail("pwrite source");
+	p = mmap(NULL, COPY_SIZE, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	if (p == MAP_FAILED)
+		return fail("mmap source");
+	for (i = COPY_IN_OFF; i < COPY_SIZE; i += 997)
+		p[i] = want[i] = (unsigned char)~want[i];
+	return munmap(p, COPY_SIZE) ? fail("munmap source") : 0;
+}
+
+/* Move len bytes from pipe rfd to fd at *off. */
+static int drain_pipe(int rfd, int fd, loff_t *off, size_t len)
+{
+	ssize_t n;
+
+	while (len) {
+		n = splice(rfd, NULL, fd, off, len, 0);
+		if (n <= 0)
+			return fail(n ? "splice pipe->file" : "splice pipe->file: 0");
+		len -= n;
+	}
+	return 0;
+}
+
+/* src [COPY_IN_OFF, COPY_SIZE) -> dst at COPY_OUT_OFF (and dst2 for tee). */
+static int do_one_copy(const char *op, int src, int dst, int dst2)
+{
+	loff_t in = COPY_IN_OFF, out = COPY_OUT_OFF, out2 = COPY_OUT_OFF;
+	size_t left = COPY_LEN;
+	int pfd[2], pfd2[2];
+	ssize_t n;
+
+	if (!strcmp(op, "copy_file_range")) {
+		while (left) {
+			n = copy_file_range(src, &in, dst, &out, left, 0);
+			if (n <= 0)
+				return fail(n ? "copy_file_range" : "copy_file_range: 0");
+			left -= n;
+		}
+		return 0;
+	}
+	if (!strcmp(op, "sendfile")) {
+		off_t soff = COPY_IN_OFF;
+
+		if (lseek(dst, COPY_OUT_OFF, SEEK_SET) != COPY_OUT_OFF)
+			return fail("lseek");
+		while (left) {
+			n = sendfile(dst, src, &soff, left);
+			if (n <= 0)
+				return fail(n ? "sendfile" : "sendfile: 0");
+			left -= n;
+		}
+		return 0;
+	}
+	if (pipe(pfd) || pipe(pfd2))
+		return fail("pipe");
+	/* Pipes hold 64 KiB by default, more than COPY_LEN. */
+	while (left) {
+		n = splice(src, &in, pfd[1], NULL, left, 0);
+		if (n <= 0)
+			return fail(n ? "splice file->pipe" : "splice file->pipe: 0");
+		left -= n;
+	}
+	if (!strcmp(op, "tee")) {
+		for (left = COPY_LEN; left; left -= n) {
+			n = tee(pfd[0], pfd2[1], left, 0);
+			if (n <= 0)
+				return fail(n ? "tee" : "tee: 0");
+		}
+		if (drain_pipe(pfd2[0], dst2, &out2, COPY_LEN))
+			return 1;
+	}
+	return drain_pipe(pfd[0], dst, &out, COPY_LEN);
+}
+
+/* Does buf hold the source's bytes at COPY_OUT_OFF, zeros before? */
+static int same(const char *what, const unsigned char *buf,
+		const unsigned char *src)
+{
+	size_t i;
+
+	for (i = 0; i < COPY_OUT_SIZE; i++) {
+		unsigned char want = i < COPY_OUT_OFF ? 0 :
+				     src[i - COPY_OUT_OFF + COPY_IN_OFF];
+
+		if (buf[i] != want) {
+			fprintf(stderr, "%s: byte %zu is 0x%02x, want 0x%02x\n",
+				what, i, buf[i], want);
+			return 1;
+		}
+	}
+	return 0;
+}
+
+/* Check dst through read(), the early mapping, a new mapping, a new open. */
+static int check_copy(const char *dir, const char *name, int fd,
+		      const unsigned char *early, const unsigned char *src)
+{
+	static unsigned char buf[COPY_OUT_SIZE];
+	char path[4096];
+	struct stat st;
+	unsigned char *p;
+	int fd2, bad;
+
+	if (fstat(fd, &st))
+		return fail("fstat");
+	if (st.st_size != COPY_OUT_SIZE) {
+		fprintf(stderr, "%s: size %lld, want %d\n", name,
+			(long long)st.st_size, COPY_OUT_SIZE);
+		return 1;
+	}
+	if (pread(fd, buf, COPY_OUT_SIZE, 0) != COPY_OUT_SIZE)
+		return fail("pread");
+	if (same("read()", buf, src) || same("mapping made before", early, src))
+		return 1;
+	p = mmap(NULL, COPY_OUT_SIZE, PROT_READ, MAP_SHARED, fd, 0);
+	if (p == MAP_FAILED)
+		return fail("mmap destination");
+	bad = same("mapping made after", p, src);
+	munmap(p, COPY_OUT_SIZE);
+	if (bad)
+		return 1;
+	if (fsync(fd))
+		return fail("fsync");
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	fd2 = open(path, O_RDONLY);
+	if (fd2 < 0)
+		return fail(path);
+	memset(buf, 0, sizeof(buf));
+	bad = pread(fd2, buf, COPY_OUT_SIZE, 0) != COPY_OUT_SIZE ?
+	      fail("pread after reopen") : same("a new open", buf, src);
+	close(fd2);
+	return bad;
+}
+
+static int do_copy(const char *dir, const char *op)
+{
+	static unsigned char src[COPY_SIZE];
+	unsigned char *early = NULL, *early2 = NULL;
+	char name[64], name2[64], sname[64];
+	int sfd, dfd, dfd2 = -1;
+	bool tee_op = !strcmp(op, "tee");
+
+	if (strcmp(op, "splice") && strcmp(op, "sendfile") &&
+	    strcmp(op, "copy_file_range") && !tee_op) {
+		fprintf(stderr, "copy: unknown op %s\n", op);
+		return 2;
+	}
+	snprintf(sname, sizeof(sname), "copy-src-%s", op);
+	snprintf(name, sizeof(name), "copy-dst-%s", op);
+	snprintf(name2, sizeof(name2), "copy-dst2-%s", op);
+	sfd = open_new(dir, sname);
+	dfd = open_new(dir, name);
+	if (tee_op)
+		dfd2 = open_new(dir, name2);
+	if (sfd < 0 || dfd < 0 || (tee_op && dfd2 < 0))
+		return 1;
+	if (make_source(sfd, src))
+		return 1;
+	/* A mapping of the destination made before the copy must see it. */
+	if (ftruncate(dfd, COPY_OUT_SIZE) ||
+	    (tee_op && ftruncate(dfd2, COPY_OUT_SIZE)))
+		return fail("ftruncate destination");
+	early = mmap(NULL, COPY_OUT_SIZE, PROT_READ, MAP_SHARED, dfd, 0);
+	if (early == MAP_FAILED)
+		return fail("mmap destination before the copy");
+	if (tee_op) {
+		early2 = mmap(NULL, COPY_OUT_SIZE, PROT_READ, MAP_SHARED, dfd2, 0);
+		if (early2 == MAP_FAILED)
+			return fail("mmap second destination");
+	}
+	if (do_one_copy(op, sfd, dfd, dfd2))
+		return 1;
+	if (check_copy(dir, name, dfd, early, src))
+		return 1;
+	if (tee_op && check_copy(dir, name2, dfd2, early2, src))
+		return 1;
+	close(sfd);
+	close(dfd);
+	if (dfd2 >= 0)
+		close(dfd2);
+	return 0;
+}
+
+/* ---- opens: many opens of one file at once ---- */
+
+#define MAX_OPENS 256
+
+static int map_all_see(char **maps, const int *fds, int n, size_t off,
+		       char want, const char *when)
+{
+	int i;
+
+	for (i = 0; i < n; i++) {
+		if (fds[i] < 0)
+			continue;
+		if (maps[i][off] != want) {
+			fprintf(stderr, "%s: open %d's mapping reads 0x%02x at %zu, want 0x%02x\n",
+				when, i, (unsigned char)maps[i][off], off,
+				(unsigned char)want);
+			return 1;
+		}
+	}
+	return 0;
+}
+
+static int open_map(const char *path, int i, int *fd, char **map, size_t len)
+{
+	*fd = open(path, i % 2 ? O_RDONLY : O_RDWR);
+	if (*fd < 0) {
+		fprintf(stderr, "open %d of %s (%s): %s\n", i, path,
+			i % 2 ? "O_RDONLY" : "O_RDWR", strerror(errno));
+		return 1;
+	}
+	*map = mmap(NULL, len, PROT_READ, MAP_SHARED, *fd, 0);
+	if (*map == MAP_FAILED) {
+		fprintf(stderr, "mmap of open %d: %s\n", i, strerror(errno));
+		return 1;
+	}
+	return 0;
+}
+
+static int do_opens(const char *path, const char *count)
+{
+	static int fds[MAX_OPENS];
+	static char *maps[MAX_OPENS];
+	int n = atoi(count), i, j, round;
+	size_t len = 4096, off;
+	char c;
+
+	if (n < 2 || n > MAX_OPENS) {
+		fprintf(stderr, "opens: N must be 2..%d\n", MAX_OPENS);
+		return 2;
+	}
+	for (i = 0; i < n; i++)
+		if (open_map(path, i, &fds[i], &maps[i], len))
+			return 1;
+	/* A write through each read-write open shows in every mapping. */
+	for (i = 0; i < n; i += 2) {
+		off = (size_t)(i * 7) % len;
+		c = (char)('a' + i % 26);
+		if (pwrite(fds[i], &c, 1, off) != 1)
+			return fail("pwrite");
+		if (map_all_see(maps, fds, n, off, c, "after a write"))
+			return 1;
+	}
+	/* Close in a mixed order: every third, then the rest from the end. */
+	for (round = 0; round < 2; round++) {
+		for (j = 0; j < n; j++) {
+			i = round ? n - 1 - j : j;
+			if (fds[i] < 0 || (!round && i % 3))
+				continue;
+			munmap(maps[i], len);
+			if (close(fds[i]))
+				return fail("close");
+			fds[i] = -1;
+			/* Whoever is left still maps and writes. */
+			for (int k = 0; k < n; k++) {
+				if (fds[k] < 0 || k % 2)
+					continue;
+				c = (char)('A' + (i + k) % 26);
+				if (pwrite(fds[k], &c, 1, 4095) != 1)
+					return fail("pwrite after a close");
+				if (map_all_see(maps, fds, n, 4095, c,
+						"after a close"))
+					return 1;
+				break;
+			}
+		}
+	}
+	/* And the file opens again after the last close. */
+	for (i = 0; i < 2; i++)
+		if (open_map(path, i, &fds[i], &maps[i], len))
+			return 1;
+	if (map_all_see(maps, fds, 2, 0, 'a', "after reopening"))
+		return 1;
+	for (i = 0; i < 2; i++) {
+		munmap(maps[i], len);
+		close(fds[i]);
+	}
 	return 0;
 }
 
@@ -542,6 +899,12 @@ int main(int argc, char **argv)
 		return do_mmap_errno(argv[2], argv[3], argv[4], argv[5]);
 	if (argc == 3 && !strcmp(argv[1], "revoke"))
 		return do_revoke(argv[2]);
+	if (argc == 4 && !strcmp(argv[1], "mmap-fd"))
+		return do_mmap_fd(argv[2], argv[3]);
+	if (argc == 4 && !strcmp(argv[1], "copy"))
+		return do_copy(argv[2], argv[3]);
+	if (argc == 4 && !strcmp(argv[1], "opens"))
+		return do_opens(argv[2], argv[3]);
 	if (argc == 3 && !strcmp(argv[1], "splice"))
 		return do_splice(argv[2]);
 	if (argc == 3 && !strcmp(argv[1], "falloc-prealloc"))

@@ -1,5 +1,5 @@
 #!/bin/sh
-# Hostile input (issue 6, part 4), run as root inside the guest: every
+# Hostile input, run as root inside the guest: every
 # attempt must end in a clear error, never in a kernel splat or a leaked
 # mount.
 #

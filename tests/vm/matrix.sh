@@ -1,7 +1,7 @@
 #!/bin/sh
 # The nested-mmap matrix, run as root inside the guest (busybox sh).
 #
-# Mounts each stack of SPEC.md over hookfs (or, with --lower DIR, stacks
+# Mounts each stack over hookfs (or, with --lower DIR, stacks
 # B, C and E over the user's directory), runs nestmap-mmaptest on it,
 # tears it down again and prints one table: rows are cases, columns are
 # stacks. A failed unmount or rmmod, and a kernel WARNING/BUG/Oops/

@@ -1,5 +1,5 @@
 #!/bin/sh
-# The review's race (issue 6, part 3): prepopulation in mmap_complete
+# The review's race: prepopulation in mmap_complete
 # against a revoke's unmap_mapping_range(), on hookfs's "revocable" file.
 #
 # Per path, nestmap-stress races mmap() against HOOKFS_IOC_REVOKE many
@@ -7,10 +7,11 @@
 # before complete populates; populated_delay_ms, it lands after complete
 # populated and before mmap() returns). A mapping that still reads the
 # file's pages after the revoke returned is stale. No path may show one.
-# On the compat paths (B-F) the VMA is not yet in the file's rmap when
-# complete runs; before generic_file_mmap_populate() learnt to leave such
-# a VMA alone, about one attempt in five was stale there. Every path also
-# fails on unpaired hooks, a leftover VMA, a failed unmount or a splat.
+# Every path must also have prepopulated. When the compat paths (B-F) ran
+# complete before the VMA was in the file's rmap, about one attempt in
+# five was stale there; now complete runs on the linked VMA on every path.
+# Every path also fails on unpaired hooks, a leftover VMA, a failed
+# unmount or a splat.
 #
 #   revoke-race.sh [--long] [--stacks LIST]
 # Short (make test): up to 600 attempts per path; --long, or
