@@ -14,11 +14,10 @@
 #
 # fsx also tries fallocate, punch hole, zero, collapse and insert range
 # (and clone, dedupe, copy range) once at start and turns off what the
-# file system refuses. hookfs refuses fallocate today (EOPNOTSUPP), so
-# those run only where the file sits elsewhere (C's upper is tmpfs) and
-# start running on hookfs by themselves once it has fallocate. fsstress's
-# fallocate family is not enabled: on hookfs it would only meet
-# EOPNOTSUPP; add it (-f fallocate=N, punch, zero, ...) once hookfs has it.
+# file system refuses: hookfs has preallocation and punch hole, as tmpfs
+# does, and refuses the other modes (EOPNOTSUPP); nestmap-fuse (E) has no
+# fallocate. fsstress's fallocate family is not enabled: its ops would
+# have to be expected per stack (none succeed on E).
 #
 # Lockdep reports only its first splat per boot, so after one the later
 # runs can pass without the check: read the first failure.
