@@ -186,15 +186,8 @@ for p in fsx fsstress; do
 		exit 1
 	}
 done
-rm -rf "$WORK"
-mkdir -p "$WORK"
 start=$(date +%s)
-DMESG_LINES=$(dmesg | wc -l)
-mount_pseudo
-load_modules
-BASE=$WORK/hookfs
-mkdir -p "$BASE"
-mount -t hookfs none "$BASE"
+start_suite
 echo "# fstools: stacks $STACKS; fsx $FSX_OPS ops x3, fsstress 3 x $FSS_OPS ops per stack"
 
 i=0

@@ -30,15 +30,7 @@ else
 	ATTEMPTS=600 SECS=15
 fi
 
-rm -rf "$WORK"
-mkdir -p "$WORK"
-DMESG_LINES=$(dmesg | wc -l)
-mount_pseudo
-load_modules
-BASE=$WORK/hookfs
-mkdir -p "$BASE"
-mount -t hookfs none "$BASE"
-HOOKFS_DEV=$(dev_of "$BASE")
+start_suite
 echo "# revoke race: stacks $STACKS, up to $ATTEMPTS attempts or $SECS s each"
 
 for s in $STACKS; do

@@ -119,16 +119,8 @@ shell_opens() {
 	mapped_is 3 X
 }
 
-rm -rf "$WORK"
-mkdir -p "$WORK"
-DMESG_LINES=$(dmesg | wc -l)
-mount_pseudo
-load_modules
+start_suite
 trace_bigger 16384
-BASE=$WORK/hookfs
-mkdir -p "$BASE"
-mount -t hookfs none "$BASE"
-HOOKFS_DEV=$(dev_of "$BASE")
 echo "# stress: stacks $STACKS, $SECS s each, $THREADS mapper threads"
 
 for s in $STACKS; do
