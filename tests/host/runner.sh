@@ -218,6 +218,50 @@ dry_refused() {
 }
 check "qemu/run --dry-run: missing kernel and bad options refused as in a real run" \
 	dry_refused
+# The dry run's line is the command line a real run starts: a stand-in
+# QEMU keeps its arguments and reports status 0 on the second serial port.
+dry_is_real() {
+	local real=$scratch/real line
+	local -a words args=(--accel tcg --kernel "$dry_kernel" --initrd "$dry_initrd"
+		--mem 512M --append "loglevel=4" -- "$dry_cmd")
+
+	mkdir -p "$real/bin"
+	cat >"$real/bin/qemu-system-x86_64" <<'EOF'
+#!/bin/bash
+printf '%s\n' "$@" >"${0%/*}/../argv"
+prev= out= nonce=
+for a in "$@"; do
+	case "$prev" in
+	-serial) case "$a" in file:*) out=${a#file:} ;; esac ;;
+	-append) nonce=$(printf '%s\n' $a | sed -n 's/^nestmap.nonce=//p') ;;
+	esac
+	prev=$a
+done
+echo "NESTMAP-EXIT[$nonce]: 0" >"$out"
+EOF
+	chmod +x "$real/bin/qemu-system-x86_64"
+	NESTMAP_QEMU=$real/bin/qemu-system-x86_64 NESTMAP_BUILD=$real/build \
+		"$ROOT/qemu/run" --dry-run "${args[@]}" >"$real/dry" 2>"$err" ||
+		return 1
+	line=$(grep -m1 '^[^#].*qemu-system-x86_64 ' "$real/dry") &&
+		eval "words=($line)" || return 1
+	printf '%s\n' "${words[@]:1}" >"$real/dry-argv"
+	NESTMAP_QEMU=$real/bin/qemu-system-x86_64 NESTMAP_BUILD=$real/build \
+		"$ROOT/qemu/run" "${args[@]}" >/dev/null 2>"$err" </dev/null || {
+		echo "# the real run with the stand-in QEMU failed:"
+		sed 's/^/# /' "$err"
+		return 1
+	}
+	# Each run has its own nonce and log name.
+	sed -i -E -e 's/nestmap\.nonce=[0-9a-f]+/nestmap.nonce=N/' \
+		-e 's/vm-[0-9]{8}-[0-9]{6}-[0-9]+\./vm-N./' \
+		"$real/argv" "$real/dry-argv"
+	cmp -s "$real/argv" "$real/dry-argv" && return 0
+	echo "# dry run (<) and real run (>) differ:"
+	diff "$real/dry-argv" "$real/argv" | sed 's/^/# /'
+	return 1
+}
+check "qemu/run --dry-run: the line is the one a real run starts" dry_is_real
 
 if [ ! -f "$KERNEL" ] || [ ! -f "$INITRD" ]; then
 	for name in "status 0" "status 1" "status 42" "panic" "WARNING" \
