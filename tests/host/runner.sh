@@ -1,7 +1,9 @@
 #!/bin/bash
 # qemu/run against the real kernel and initramfs: exit statuses come back,
 # --add and --output work, kernel splats and panics fail the run, a hung
-# guest is killed at the timeout, bad arguments give usage errors.
+# guest is killed at the timeout, bad arguments give usage errors, and
+# --dry-run prints the QEMU command line without booting (no kernel needed:
+# those checks use a stand-in QEMU, kernel and initramfs).
 set -eu
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 . "$ROOT/tests/lib/ktap.sh"
@@ -107,6 +109,159 @@ initramfs_bad() {
 }
 check "mkinitramfs.sh: bad arguments refused" initramfs_bad
 echo "# runner: $hostile bad arguments tried"
+
+# --dry-run, with a stand-in QEMU that records every start, and a kernel and
+# an initramfs whose paths need quoting.  Nothing here boots.
+dry=$scratch/dry
+mkdir -p "$dry/bin" "$dry/build" "$dry/boot files"
+cat >"$dry/bin/qemu-system-x86_64" <<'EOF'
+#!/bin/sh
+echo "$*" >>"${0%/*}/started"
+EOF
+chmod +x "$dry/bin/qemu-system-x86_64"
+dry_kernel="$dry/boot files/bzImage"
+dry_initrd="$dry/boot files/initramfs 'x'.cpio.gz"
+: >"$dry_kernel"
+: >"$dry_initrd"
+dry_cmd='cat /opt/nestmap/add/payload; echo "it'\''s  done" | tr a-z A-Z'
+# dry_run [qemu/run args...]: qemu/run --dry-run with the stand-ins (auto
+# accel, so a KVM probe would show as a start); status in dry_rc.
+dry_run() {
+	dry_rc=0
+	NESTMAP_QEMU=$dry/bin/qemu-system-x86_64 NESTMAP_BUILD=$dry/build \
+		NESTMAP_ACCEL=auto "$ROOT/qemu/run" --dry-run "$@" \
+		>"$dry/out" 2>"$err" </dev/null || dry_rc=$?
+}
+dry_run --kernel "$dry_kernel" --initrd "$dry_initrd" --add "$ROOT/README.md" \
+	--append "loglevel=4 quiet" -- "$dry_cmd"
+dry_sane() {
+	[ "$dry_rc" -eq 0 ] && [ ! -e "$dry/bin/started" ] &&
+		[ -z "$(ls -A "$dry/build")" ] && return 0
+	echo "# status $dry_rc (want 0); QEMU started: $(cat "$dry/bin/started" 2>/dev/null)"
+	echo "# written under NESTMAP_BUILD: $(ls -A "$dry/build")"
+	sed 's/^/# /' "$err"
+	return 1
+}
+check "qemu/run --dry-run: status 0, QEMU not started, nothing written" \
+	dry_sane
+# The one line that starts QEMU, read back as the shell would read it: the
+# kernel and the initramfs follow -kernel and -initrd word for word.
+dry_argv() {
+	local line i kernel_ok=no initrd_ok=no
+	local -a words
+
+	dry_append=
+	line=$(grep -m1 '^[^#].*qemu-system-x86_64 ' "$dry/out") || return 1
+	eval "words=($line)" || return 1
+	[ "${words[0]##*/}" = qemu-system-x86_64 ] || return 1
+	for ((i = 1; i + 1 < ${#words[@]}; i++)); do
+		case "${words[i]}" in
+		-kernel) [ "${words[i + 1]}" = "$dry_kernel" ] && kernel_ok=yes ;;
+		-initrd) [ "${words[i + 1]}" = "$dry_initrd" ] && initrd_ok=yes ;;
+		-append) dry_append=${words[i + 1]} ;;
+		esac
+	done
+	[ "$kernel_ok" = yes ] && [ "$initrd_ok" = yes ]
+}
+dry_line() {
+	dry_argv && return 0
+	echo "# no qemu-system-x86_64 line with -kernel and -initrd as given:"
+	sed 's/^/# /' "$dry/out"
+	return 1
+}
+check "qemu/run --dry-run: qemu-system-x86_64 line with the kernel and initramfs" \
+	dry_line
+# The guest command is printed as given, and is what nestmap.cmd= carries;
+# --append's words follow it.
+dry_guest() {
+	local arg cmd=
+
+	dry_argv || return 1
+	for arg in $dry_append; do
+		case "$arg" in nestmap.cmd=*) cmd=$(printf '%s' "${arg#*=}" | base64 -d) ;; esac
+	done
+	[ "$cmd" = "$dry_cmd" ] && grep -qxF -- "$dry_cmd" "$dry/out" &&
+		case "$dry_append" in *" loglevel=4 quiet") true ;; *) false ;; esac &&
+		return 0
+	echo "# guest command: want '$dry_cmd', nestmap.cmd= has '$cmd'; -append '$dry_append'"
+	sed 's/^/# /' "$dry/out"
+	return 1
+}
+check "qemu/run --dry-run: prints the guest command that nestmap.cmd= carries" \
+	dry_guest
+# Bad arguments and a missing kernel are refused as in a real run.
+dry_refused() {
+	local real_rc=0
+
+	dry_run --kernel "$dry/none" --initrd "$dry_initrd" true
+	if [ "$dry_rc" -ne 1 ] || ! grep -q "no kernel at $dry/none" "$err"; then
+		echo "# missing kernel: status $dry_rc (want 1):"
+		sed 's/^/# /' "$err"
+		return 1
+	fi
+	cp "$err" "$dry/err-dry"
+	NESTMAP_QEMU=$dry/bin/qemu-system-x86_64 NESTMAP_BUILD=$dry/build \
+		"$ROOT/qemu/run" --kernel "$dry/none" --initrd "$dry_initrd" true \
+		>/dev/null 2>"$err" </dev/null || real_rc=$?
+	if [ "$real_rc" -ne 1 ] || ! cmp -s "$err" "$dry/err-dry"; then
+		echo "# a real run said otherwise (status $real_rc):"
+		sed 's/^/# /' "$err"
+		return 1
+	fi
+	dry_run --kernel "$dry_kernel" --initrd "$dry_initrd" --smp 0 true
+	if [ "$dry_rc" -ne 2 ] || ! grep -q "bad --smp" "$err"; then
+		echo "# --smp 0: status $dry_rc (want 2):"
+		sed 's/^/# /' "$err"
+		return 1
+	fi
+	[ ! -e "$dry/bin/started" ]
+}
+check "qemu/run --dry-run: missing kernel and bad options refused as in a real run" \
+	dry_refused
+# The dry run's line is the command line a real run starts: a stand-in
+# QEMU keeps its arguments and reports status 0 on the second serial port.
+dry_is_real() {
+	local real=$scratch/real line
+	local -a words args=(--accel tcg --kernel "$dry_kernel" --initrd "$dry_initrd"
+		--mem 512M --append "loglevel=4" -- "$dry_cmd")
+
+	mkdir -p "$real/bin"
+	cat >"$real/bin/qemu-system-x86_64" <<'EOF'
+#!/bin/bash
+printf '%s\n' "$@" >"${0%/*}/../argv"
+prev= out= nonce=
+for a in "$@"; do
+	case "$prev" in
+	-serial) case "$a" in file:*) out=${a#file:} ;; esac ;;
+	-append) nonce=$(printf '%s\n' $a | sed -n 's/^nestmap.nonce=//p') ;;
+	esac
+	prev=$a
+done
+echo "NESTMAP-EXIT[$nonce]: 0" >"$out"
+EOF
+	chmod +x "$real/bin/qemu-system-x86_64"
+	NESTMAP_QEMU=$real/bin/qemu-system-x86_64 NESTMAP_BUILD=$real/build \
+		"$ROOT/qemu/run" --dry-run "${args[@]}" >"$real/dry" 2>"$err" ||
+		return 1
+	line=$(grep -m1 '^[^#].*qemu-system-x86_64 ' "$real/dry") &&
+		eval "words=($line)" || return 1
+	printf '%s\n' "${words[@]:1}" >"$real/dry-argv"
+	NESTMAP_QEMU=$real/bin/qemu-system-x86_64 NESTMAP_BUILD=$real/build \
+		"$ROOT/qemu/run" "${args[@]}" >/dev/null 2>"$err" </dev/null || {
+		echo "# the real run with the stand-in QEMU failed:"
+		sed 's/^/# /' "$err"
+		return 1
+	}
+	# Each run has its own nonce and log name.
+	sed -i -E -e 's/nestmap\.nonce=[0-9a-f]+/nestmap.nonce=N/' \
+		-e 's/vm-[0-9]{8}-[0-9]{6}-[0-9]+\./vm-N./' \
+		"$real/argv" "$real/dry-argv"
+	cmp -s "$real/argv" "$real/dry-argv" && return 0
+	echo "# dry run (<) and real run (>) differ:"
+	diff "$real/dry-argv" "$real/argv" | sed 's/^/# /'
+	return 1
+}
+check "qemu/run --dry-run: the line is the one a real run starts" dry_is_real
 
 if [ ! -f "$KERNEL" ] || [ ! -f "$INITRD" ]; then
 	for name in "status 0" "status 1" "status 42" "panic" "WARNING" \
