@@ -223,7 +223,7 @@ struct hstats {
 	long prepare, prepare_failed, complete, abort, complete_failed;
 	long context_mismatch;
 	long contexts_outstanding, pages_prepopulated;
-	long complete_unlinked;
+	long complete_unlinked, private_outstanding;
 };
 
 static int hstats_read(struct hstats *s)
@@ -232,13 +232,15 @@ static int hstats_read(struct hstats *s)
 		"prepare", "prepare_failed", "complete", "abort",
 		"complete_failed",
 		"context_mismatch", "contexts_outstanding",
-		"pages_prepopulated", "complete_unlinked"
+		"pages_prepopulated", "complete_unlinked",
+		"private_outstanding"
 	};
 	long *vals[] = {
 		&s->prepare, &s->prepare_failed, &s->complete, &s->abort,
 		&s->complete_failed,
 		&s->context_mismatch, &s->contexts_outstanding,
-		&s->pages_prepopulated, &s->complete_unlinked
+		&s->pages_prepopulated, &s->complete_unlinked,
+		&s->private_outstanding
 	};
 	char path[PATH_MAX], *text, *p;
 	unsigned int i;
@@ -426,6 +428,12 @@ static int check_outcome(struct obs *o, enum outcome want, int err,
 		EXPECT(o->after.contexts_outstanding == 0,
 		       "hookfs: %ld context(s) outstanding",
 		       o->after.contexts_outstanding);
+		/* A failed mmap leaves no private data behind, nor frees twice. */
+		EXPECT(want == COMPLETE || o->after.private_outstanding ==
+					   o->before.private_outstanding,
+		       "hookfs: a failed mmap changed private_outstanding by %ld",
+		       o->after.private_outstanding -
+		       o->before.private_outstanding);
 	}
 
 	if (!o->stats && want != NONE && o->nprep == 1 &&
@@ -1155,9 +1163,9 @@ static enum result case_misdeclared(void)
 		obs_end(&o);
 		if (addr != MAP_FAILED) {
 			munmap(addr, len);
-			r = fail("%s: mmap succeeded, want EINVAL", names[i]);
-		} else if (err != EINVAL) {
-			r = fail("%s: mmap failed with %s, want EINVAL",
+			r = fail("%s: mmap succeeded, want ENODEV", names[i]);
+		} else if (err != ENODEV) {
+			r = fail("%s: mmap failed with %s, want ENODEV",
 				 names[i], strerror(err));
 		}
 		if (check_outcome(&o, NONE, 0, 0, 0, ""))
@@ -1427,6 +1435,132 @@ static enum result maps_check_g(void)
 	return r;
 }
 
+/* How many VMAs cover [start, end), or -1 if part of it is unmapped. */
+static int maps_count_range(unsigned long start, unsigned long end)
+{
+	struct maps_line ml;
+	int n = 0;
+
+	while (start < end && maps_find(start, &ml)) {
+		n++;
+		start = ml.end;
+	}
+	return start < end ? -1 : n;
+}
+
+/*
+ * Map @n pages of @fd one mmap() at a time, page i at offset i right after
+ * page i - 1, as a merge wants them. With @o, check that each mapping ran
+ * prepare and complete on exactly its own page; a check that cannot tell
+ * (no context stored) sets *@unchecked.
+ */
+static char *map_adjacent(int fd, int n, struct obs *o, bool *unchecked)
+{
+	size_t len = n * cfg.page;
+	char *base, *p;
+	int i, ret;
+
+	base = mmap(NULL, len, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (base == MAP_FAILED) {
+		fail("mmap of the reservation: %s", strerror(errno));
+		return NULL;
+	}
+	for (i = 0; i < n; i++) {
+		if (o)
+			obs_begin(o, o->dev, o->ino);
+		p = mmap(base + i * cfg.page, cfg.page, PROT_READ,
+			 MAP_SHARED | MAP_FIXED, fd, (off_t)i * cfg.page);
+		if (o)
+			obs_end(o);
+		if (p == MAP_FAILED) {
+			fail("mmap of page %d: %s", i, strerror(errno));
+			break;
+		}
+		ret = o ? check_outcome(o, COMPLETE, 0, (unsigned long)p,
+					cfg.page, expected_pathflag()) : 0;
+		if (ret < 0) {
+			fail("page %d: hooks not as for one mapping of it", i);
+			break;
+		}
+		if (ret > 0)
+			*unchecked = true;
+	}
+	if (i < n) {
+		munmap(base, len);
+		return NULL;
+	}
+	return base;
+}
+
+/*
+ * The no-merge rule: pages of a file with mmap_complete, mapped one by one at
+ * adjacent addresses and offsets, stay one VMA each, and complete sees
+ * exactly the page it was prepared for. A memfd, which has no such hook, is
+ * the control: its pages merge into one VMA, so the count can see a merge.
+ */
+static enum result case_no_merge(void)
+{
+	const int n = 8;
+	size_t len = n * cfg.page;
+	bool unchecked = false;
+	enum result r = PASS;
+	struct target t;
+	struct obs o;
+	int fd, vmas;
+	char *base;
+
+	if (is_g())
+		return skip("shmat() maps a new file each time: nothing to merge");
+	r = need_trace();
+	if (r != PASS)
+		return r;
+	fd = memfd_create("nestmap-merge", MFD_CLOEXEC);
+	if (fd < 0 || ftruncate(fd, len)) {
+		r = fail("memfd: %s", strerror(errno));
+		goto out_memfd;
+	}
+	base = map_adjacent(fd, n, NULL, NULL);
+	if (!base) {
+		r = FAIL;
+		goto out_memfd;
+	}
+	vmas = maps_count_range((unsigned long)base, (unsigned long)base + len);
+	munmap(base, len);
+	if (vmas != 1) {
+		r = fail("control: %d memfd pages mapped adjacently gave %d VMAs, want 1",
+			 n, vmas);
+		goto out_memfd;
+	}
+
+	if (target_open(&t, "data", O_RDONLY)) {
+		r = FAIL;
+		goto out_memfd;
+	}
+	o.dev = t.dev;
+	o.ino = t.ino;
+	base = map_adjacent(t.fd, n, &o, &unchecked);
+	if (!base) {
+		r = FAIL;
+	} else {
+		vmas = maps_count_range((unsigned long)base,
+					(unsigned long)base + len);
+		munmap(base, len);
+		if (unchecked)
+			r = skip("the lower stored no context and declares no mmap_complete: the rule does not apply");
+		else if (vmas != n)
+			r = fail("%d pages mapped adjacently gave %d VMAs, want %d",
+				 n, vmas, n);
+		else
+			diag("%d adjacent mappings: %d VMAs (the memfd control: 1)",
+			     n, vmas);
+	}
+	target_close(&t);
+out_memfd:
+	if (fd >= 0)
+		close(fd);
+	return r;
+}
+
 static enum result case_maps(void)
 {
 	enum result r = PASS;
@@ -1534,6 +1668,7 @@ static const struct {
 	{ "fork", case_fork },
 	{ "munmap", case_munmap },
 	{ "maps", case_maps },
+	{ "no-merge", case_no_merge },
 };
 
 #define NR_CASES (sizeof(cases) / sizeof(cases[0]))

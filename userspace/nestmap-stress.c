@@ -196,13 +196,13 @@ static void join_path(char *out, const char *dir, const char *name)
 enum {
 	ST_PREPARE, ST_PREPARE_FAILED, ST_COMPLETE, ST_ABORT,
 	ST_COMPLETE_FAILED, ST_MISMATCH, ST_OUTSTANDING, ST_PREPOPULATED,
-	ST_UNLINKED, NR_ST
+	ST_UNLINKED, ST_PRIVATE, NR_ST
 };
 
 static const char *const st_names[NR_ST] = {
 	"prepare", "prepare_failed", "complete", "abort", "complete_failed",
 	"context_mismatch", "contexts_outstanding", "pages_prepopulated",
-	"complete_unlinked",
+	"complete_unlinked", "private_outstanding",
 };
 
 struct hstats {
@@ -267,18 +267,21 @@ static bool stats_paired(const struct hstats *a, const struct hstats *b,
 
 	for (i = 0; i < NR_ST; i++)
 		d[i] = b->v[i] - a->v[i];
-	diag("hookfs stats delta: prepare=%ld prepare_failed=%ld complete=%ld complete_failed=%ld abort=%ld context_mismatch=%ld pages_prepopulated=%ld complete_unlinked=%ld; contexts_outstanding=%ld",
+	diag("hookfs stats delta: prepare=%ld prepare_failed=%ld complete=%ld complete_failed=%ld abort=%ld context_mismatch=%ld pages_prepopulated=%ld complete_unlinked=%ld private_outstanding=%ld; contexts_outstanding=%ld",
 	     d[ST_PREPARE], d[ST_PREPARE_FAILED], d[ST_COMPLETE],
 	     d[ST_COMPLETE_FAILED], d[ST_ABORT], d[ST_MISMATCH],
-	     d[ST_PREPOPULATED], d[ST_UNLINKED], b->v[ST_OUTSTANDING]);
+	     d[ST_PREPOPULATED], d[ST_UNLINKED], d[ST_PRIVATE],
+	     b->v[ST_OUTSTANDING]);
+	/* Everything is unmapped by now: no private data may be left. */
 	ok = d[ST_PREPARE] == d[ST_COMPLETE] + d[ST_COMPLETE_FAILED] +
 			      d[ST_ABORT] &&
 	     b->v[ST_OUTSTANDING] == 0 && d[ST_MISMATCH] == 0 &&
-	     d[ST_UNLINKED] == 0;
-	return result(ok, "%s prepare=%ld == complete+complete_failed+abort=%ld, outstanding=%ld, mismatch=%ld, unlinked=%ld",
+	     d[ST_UNLINKED] == 0 && d[ST_PRIVATE] == 0;
+	return result(ok, "%s prepare=%ld == complete+complete_failed+abort=%ld, outstanding=%ld, mismatch=%ld, unlinked=%ld, private leaked=%ld",
 		      name, d[ST_PREPARE],
 		      d[ST_COMPLETE] + d[ST_COMPLETE_FAILED] + d[ST_ABORT],
-		      b->v[ST_OUTSTANDING], d[ST_MISMATCH], d[ST_UNLINKED]);
+		      b->v[ST_OUTSTANDING], d[ST_MISMATCH], d[ST_UNLINKED],
+		      d[ST_PRIVATE]);
 }
 
 /* ---- faults: a touch of a revoked or truncated page may SIGBUS ---- */

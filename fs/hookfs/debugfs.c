@@ -36,6 +36,7 @@ static const char * const hookfs_stat_names[HOOKFS_NR_STATS] = {
 	[HOOKFS_STAT_CONTEXTS_OUTSTANDING]	= "contexts_outstanding",
 	[HOOKFS_STAT_PAGES_PREPOPULATED]	= "pages_prepopulated",
 	[HOOKFS_STAT_COMPLETE_UNLINKED]		= "complete_unlinked",
+	[HOOKFS_STAT_PRIVATE_OUTSTANDING]	= "private_outstanding",
 };
 
 /*
@@ -98,7 +99,8 @@ static ssize_t hookfs_stats_write(struct file *file, const char __user *ubuf,
 		return -EINVAL;
 
 	for (i = 0; i < HOOKFS_NR_STATS; i++)
-		if (i != HOOKFS_STAT_CONTEXTS_OUTSTANDING)
+		if (i != HOOKFS_STAT_CONTEXTS_OUTSTANDING &&
+		    i != HOOKFS_STAT_PRIVATE_OUTSTANDING)
 			atomic64_set(&st->val[i], 0);
 	return count;
 }

@@ -246,7 +246,7 @@ static const struct file_operations hookfs_revocable_fops = {
 	.mmap_abort	= hookfs_mmap_abort,
 };
 
-/* Misdeclared on purpose: mmap() must fail with -EINVAL before any hook. */
+/* Misdeclared on purpose: mmap() must fail with -ENODEV before any hook. */
 static const struct file_operations hookfs_bad_complete_fops = {
 	HOOKFS_PAGECACHE_FOPS,
 	.mmap		= hookfs_legacy_mmap,

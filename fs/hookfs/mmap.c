@@ -13,6 +13,7 @@
 #include <linux/mm.h>
 #include <linux/pagemap.h>
 #include <linux/folio_batch.h>
+#include <linux/refcount.h>
 #include <linux/slab.h>
 #include <linux/xarray.h>
 
@@ -25,7 +26,7 @@ struct hookfs_mmap_ctx {
 	u64 id;
 	struct hookfs_sb_info *sbi;
 	struct hookfs_inode *hi;
-	const void *private_data;
+	void *private_data;
 	/* pfn kind: first pfn to map at vm_start */
 	unsigned long pfn;
 };
@@ -59,6 +60,50 @@ static const struct vm_operations_struct hookfs_revocable_vm_ops = {
 	.fault		= hookfs_revocable_fault,
 };
 
+/*
+ * The pfn kinds' private data, allocated by prepare, as a driver's per-mapping
+ * state would be. Once the VMA is set up, vm_ops->close releases it, ->open
+ * taking a reference for every copy; a mapping that fails before that hands
+ * it to abort. One too many puts underflows the refcount, one too few stays
+ * in the private_outstanding gauge.
+ */
+struct hookfs_pfn_priv {
+	refcount_t ref;
+	struct hookfs_sb_info *sbi;
+};
+
+static struct hookfs_pfn_priv *hookfs_pfn_priv_alloc(struct hookfs_sb_info *sbi)
+{
+	struct hookfs_pfn_priv *priv = kzalloc_obj(*priv);
+
+	if (!priv)
+		return NULL;
+	refcount_set(&priv->ref, 1);
+	priv->sbi = sbi;
+	hookfs_stat_add(sbi, HOOKFS_STAT_PRIVATE_OUTSTANDING, 1);
+	return priv;
+}
+
+static void hookfs_pfn_priv_put(struct hookfs_pfn_priv *priv)
+{
+	if (!refcount_dec_and_test(&priv->ref))
+		return;
+	hookfs_stat_add(priv->sbi, HOOKFS_STAT_PRIVATE_OUTSTANDING, -1);
+	kfree(priv);
+}
+
+static void hookfs_pfn_open(struct vm_area_struct *vma)
+{
+	struct hookfs_pfn_priv *priv = vma->vm_private_data;
+
+	refcount_inc(&priv->ref);
+}
+
+static void hookfs_pfn_close(struct vm_area_struct *vma)
+{
+	hookfs_pfn_priv_put(vma->vm_private_data);
+}
+
 /* Lets fail_action fail vm_ops->mapped, which must then run abort. */
 static int hookfs_pfn_mapped(unsigned long start, unsigned long end,
 			     pgoff_t pgoff, const struct file *file,
@@ -69,6 +114,8 @@ static int hookfs_pfn_mapped(unsigned long start, unsigned long end,
 
 /* Everything is mapped in mmap_complete; there is nothing to fault in. */
 static const struct vm_operations_struct hookfs_pfn_vm_ops = {
+	.open		= hookfs_pfn_open,
+	.close		= hookfs_pfn_close,
 	.mapped		= hookfs_pfn_mapped,
 };
 
@@ -113,6 +160,7 @@ int hookfs_mmap_prepare(struct vm_area_desc *desc)
 	struct hookfs_sb_info *sbi = HOOKFS_SB(inode->i_sb);
 	struct hookfs_inode *hi = HOOKFS_I(inode);
 	struct hookfs_mmap_ctx *ctx;
+	void *private_data = hi;
 	unsigned long pfn = 0;
 	int err;
 
@@ -131,6 +179,11 @@ int hookfs_mmap_prepare(struct vm_area_desc *desc)
 	case HOOKFS_KIND_PFN:
 	case HOOKFS_KIND_PFN_ACTION:
 		err = hookfs_pfn_prepare(desc, hi, &pfn);
+		if (err)
+			break;
+		private_data = hookfs_pfn_priv_alloc(sbi);
+		if (!private_data)
+			err = -ENOMEM;
 		break;
 	case HOOKFS_KIND_REVOCABLE:
 		desc->vm_ops = &hookfs_revocable_vm_ops;
@@ -146,19 +199,22 @@ int hookfs_mmap_prepare(struct vm_area_desc *desc)
 	ctx->id = atomic64_inc_return(&hookfs_ctx_next_id);
 	ctx->sbi = sbi;
 	ctx->hi = hi;
-	ctx->private_data = hi;
+	ctx->private_data = private_data;
 	ctx->pfn = pfn;
 	err = xa_insert(&hookfs_live_ctx, ctx->id, ctx, GFP_KERNEL);
 	if (err)
-		goto out_free;
+		goto out_put;
 
 	hookfs_stat_add(sbi, HOOKFS_STAT_PREPARE, 1);
 	hookfs_stat_add(sbi, HOOKFS_STAT_CONTEXTS_OUTSTANDING, 1);
 	file_accessed(desc->file);
-	desc->private_data = hi;
+	desc->private_data = private_data;
 	desc->mmap_context = ctx;
 	return 0;
 
+out_put:
+	if (private_data != hi)
+		hookfs_pfn_priv_put(private_data);
 out_free:
 	kfree(ctx);
 out_count:
@@ -314,8 +370,16 @@ void hookfs_mmap_abort(const struct file *file, const void *vm_private_data,
 	}
 
 	hookfs_stat_add(ctx->sbi, HOOKFS_STAT_ABORT, 1);
-	if (vm_private_data != ctx->private_data)
+	/*
+	 * We get the private data unless vm_ops->close released it, which only
+	 * the pfn kinds have. The pfn record is then ours to release.
+	 */
+	if (vm_private_data == ctx->private_data) {
+		if (vm_private_data != ctx->hi)
+			hookfs_pfn_priv_put(ctx->private_data);
+	} else if (vm_private_data || !hookfs_kind_is_pfn(ctx->hi->kind)) {
 		hookfs_stat_add(ctx->sbi, HOOKFS_STAT_CONTEXT_MISMATCH, 1);
+	}
 	hookfs_ctx_release(ctx);
 }
 

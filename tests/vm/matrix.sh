@@ -12,7 +12,8 @@ BIN=${NESTMAP_BIN:-/opt/nestmap/bin}
 MODULES=${NESTMAP_MODULES:-/opt/nestmap/modules}
 WORK=/tmp/nestmap-matrix
 CASES="hooks coherence prepopulate complete-failure abort fault-sweep
-injected-errors misdeclared permissions pfn mremap fork munmap maps teardown"
+injected-errors misdeclared permissions pfn mremap fork munmap maps no-merge
+teardown"
 STACK_TIMEOUT=600
 . "$(dirname "$0")/stacks.inc"
 
