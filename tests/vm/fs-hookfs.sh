@@ -169,10 +169,10 @@ check_probe "pfn file: offset past the buffer fails with EINVAL" \
 	mmap-errno "$M/pfn0" 65536 4096 22
 : >"$M/bad-complete-file"
 : >"$M/bad-abort-file"
-check_probe "bad-complete file: mmap fails with EINVAL" \
-	mmap-errno "$M/bad-complete-file" 0 4096 22
-check_probe "bad-abort file: mmap fails with EINVAL" \
-	mmap-errno "$M/bad-abort-file" 0 4096 22
+check_probe "bad-complete file: mmap fails with ENODEV" \
+	mmap-errno "$M/bad-complete-file" 0 4096 19
+check_probe "bad-abort file: mmap fails with ENODEV" \
+	mmap-errno "$M/bad-abort-file" 0 4096 19
 echo revocable >"$M/revocable-data"
 check_probe "revocable file: SIGBUS after REVOKE, readable after RESTORE" \
 	revoke "$M/revocable-data"
