@@ -8,6 +8,8 @@
 # bzImage and what out-of-tree modules need.  Holds the machine-wide build
 # lock while it compiles.  Full log: build/logs/kernel-<config>.log.
 # --config-only stops after the option check (seconds, not minutes).
+# NESTMAP_CONFIG=FRAGMENT[:FRAGMENT...] merges your own fragments last into
+# every configuration, and they are checked like the project's.
 set -eu
 . "$(dirname "$0")/lib.sh"
 
@@ -29,6 +31,20 @@ debug) fragments=("$CONFIG_DIR/base.config" "$CONFIG_DIR/debug.config") ;;
 bench) fragments=("$CONFIG_DIR/base.config" "$CONFIG_DIR/bench.config") ;;
 *) usage ;;
 esac
+
+# Your own options (a filesystem to test, say), merged last.
+if [ -n "${NESTMAP_CONFIG:-}" ]; then
+	IFS=: read -r -a user_fragments <<<"$NESTMAP_CONFIG"
+	for f in "${user_fragments[@]}"; do
+		[ -f "$f" ] && [ -r "$f" ] ||
+			die "NESTMAP_CONFIG: $f is not a readable file"
+		bad=$(grep -nEv '^(CONFIG_[A-Za-z0-9_]+=.*|# CONFIG_[A-Za-z0-9_]+ is not set|#.*|[[:space:]]*)$' "$f" |
+			head -n 1) || true
+		[ -z "$bad" ] ||
+			die "NESTMAP_CONFIG: $f:${bad%%:*}: not a config option: ${bad#*:}"
+		fragments+=("$(cd "$(dirname "$f")" && pwd)/$(basename "$f")")
+	done
+fi
 
 OUT=${NESTMAP_KERNEL_OUT:-$BUILD_DIR/kernel/$cfg}
 JOBS=${NESTMAP_JOBS:-$(($(nproc) + 1))}

@@ -79,4 +79,34 @@ else
 		"no extracted source in $BUILD/src"
 fi
 
+# NESTMAP_CONFIG: your own fragments, merged last and checked the same way.
+if [ -f "$BUILD/src/linux.stamp" ]; then
+	printf 'CONFIG_EXT4_FS_POSIX_ACL=y\n' >"$scratch/mine.config"
+	# romfs sits behind CONFIG_MISC_FILESYSTEMS, which tinyconfig turns off.
+	printf 'CONFIG_ROMFS_FS=y\n' >"$scratch/dropped.config"
+	# config_user FRAGMENTS: configure default with NESTMAP_CONFIG set.
+	config_user() {
+		KERNEL_SRC="$BUILD/src/linux" NESTMAP_CONFIG="$1" \
+			NESTMAP_KERNEL_OUT="$scratch/user" \
+			NESTMAP_BUILD="$scratch/build" \
+			"$ROOT/kernel/build-kernel.sh" --config-only default \
+			>"$err" 2>&1
+	}
+	check "NESTMAP_CONFIG: an option of yours ends up in .config" \
+		eval 'config_user "$scratch/mine.config" &&
+			grep -qx "CONFIG_EXT4_FS_POSIX_ACL=y" "$scratch/user/.config"'
+	check "NESTMAP_CONFIG: an option Kconfig drops stops the build, named" \
+		eval '! config_user "$scratch/mine.config:$scratch/dropped.config" &&
+			grep -q "CONFIG_ROMFS_FS=y requested" "$err"'
+	check "NESTMAP_CONFIG: a missing fragment is refused" \
+		eval '! config_user "$scratch/none.config" &&
+			grep -q "none.config is not a readable file" "$err"'
+	printf 'ROMFS_FS=y\n' >"$scratch/typo.config"
+	check "NESTMAP_CONFIG: a line that is no option is refused, located" \
+		eval '! config_user "$scratch/typo.config" &&
+			grep -q "typo.config:1: not a config option" "$err"'
+else
+	skip "NESTMAP_CONFIG fragments" "no extracted source in $BUILD/src"
+fi
+
 ktap_done

@@ -103,6 +103,14 @@ expect "mmap-errno: MAP_FIXED replaced a page of the mapping" 0 \
 expect "mmap-errno: no noexec lines without --noexec" 0 "^exec ok" sh -c \
 	'! "$1" "$2" | grep noexec && "$1" "$2"' sh "$E" "$D"
 
+# nestmap-hugetlb: bad arguments are refused before the machine is looked at.
+HT=$BIN/nestmap-hugetlb
+expect "hugetlb: no arguments" 2 "usage:" "$HT"
+expect "hugetlb: unknown case" 2 "usage:" "$HT" bogus "$D" "$D" direct
+expect "hugetlb: case without its directories" 2 "usage:" "$HT" shared
+expect "hugetlb: bad path" 2 "usage:" "$HT" shared "$D" "$D" sideways
+expect "hugetlb: shm takes no directory" 2 "usage:" "$HT" shm "$D"
+
 # KTAP: plan, one line per case, totals, and the kselftest exit code.
 expect "mmaptest: KTAP header" 0 "^TAP version 13" "$T" --stack G --case coherence,maps
 expect "mmaptest: KTAP plan" 0 "^1\.\.2$" "$T" --stack G --case coherence,maps

@@ -1,0 +1,731 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * nestmap-hugetlb: hugetlbfs mappings, directly or through a stack, checked
+ * against the series' mmap trace events and the huge page counters of
+ * /proc/meminfo. One case per run; the exit status is 0 when it passed,
+ * 1 when it failed (the reason goes to stderr), 2 on bad arguments.
+ *
+ *   nestmap-hugetlb CASE DIR LOWER PATH
+ *
+ * DIR is where files are made and mapped (a hugetlbfs mount, or a stack
+ * over one, should a stack accept hugetlbfs); LOWER is the same directory
+ * on hugetlbfs itself, where the trace events find the file; PATH is the
+ * path the events must name (direct or compat). Cases:
+ *
+ *   shared      two huge pages MAP_SHARED: one prepare and one complete,
+ *               reserved while mapped, i_size grown once mapped, data kept
+ *   private     the same MAP_PRIVATE; the reservation goes with the mapping
+ *   fork        a shared and a private mapping across fork()
+ *   mremap      a mapping moved to another huge page aligned address
+ *   fail-nth    every allocation of a shared and a private mmap() failed in
+ *               turn: each failed call leaves HugePages_Rsvd and i_size as
+ *               they were, and at least one reaches mmap_abort
+ *   outcomes    prints what hugetlb-specific inputs give ("ok" or the errno
+ *               name), one "NAME RESULT" line each: unaligned offset,
+ *               length and address, and more pages than are free
+ *
+ * and cases that take no directory (stack G, SysV shm, and memfd):
+ *
+ *   shm           SHM_HUGETLB: shmat() completes on the hugetlbfs file
+ *   shm-fail-nth  every allocation of shmat() failed in turn: each failed
+ *                 call leaves HugePages_Rsvd as shmget() left it, the
+ *                 hooks pair, and some fail inside mmap_prepare
+ *   memfd         MFD_HUGETLB: mmap() completes on the hugetlbfs file
+ */
+#define _GNU_SOURCE
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/shm.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#ifndef MFD_HUGETLB
+#define MFD_HUGETLB	0x0004U
+#endif
+#ifndef SHM_HUGETLB
+#define SHM_HUGETLB	04000
+#endif
+
+#define TRACE		"/sys/kernel/tracing/trace"
+#define TRACE_EVENTS	"/sys/kernel/tracing/events/mmap"
+
+static const char *dir, *lower, *want_path;
+static size_t hp;	/* huge page size */
+
+static int fail(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	fputs("nestmap-hugetlb: ", stderr);
+	vfprintf(stderr, fmt, ap);
+	fputc('\n', stderr);
+	va_end(ap);
+	return 1;
+}
+
+/* A /proc/meminfo figure ("HugePages_Rsvd" and the like), or -1. */
+static long meminfo(const char *key)
+{
+	char line[128];
+	size_t len = strlen(key);
+	long val = -1;
+	FILE *f = fopen("/proc/meminfo", "r");
+
+	if (!f)
+		return -1;
+	while (fgets(line, sizeof(line), f))
+		if (!strncmp(line, key, len) && line[len] == ':') {
+			val = strtol(line + len + 1, NULL, 10);
+			break;
+		}
+	fclose(f);
+	return val;
+}
+
+/*
+ * An address where @n huge pages can be mapped with MAP_FIXED: stacking
+ * files do not pass hugetlbfs's get_unmapped_area on, so mmap() would not
+ * align for them. The area is held by a PROT_NONE anonymous mapping that
+ * free_area() removes with whatever was mapped over it.
+ */
+static char *reserve_area(size_t n, void **base)
+{
+	char *p = mmap(NULL, (n + 1) * hp, PROT_NONE,
+		       MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+
+	if (p == MAP_FAILED)
+		return NULL;
+	*base = p;
+	return (char *)(((unsigned long)p + hp - 1) & ~(hp - 1));
+}
+
+static void free_area(void *base, size_t n)
+{
+	munmap(base, (n + 1) * hp);
+}
+
+/* ---- the series' trace events for one inode ---- */
+
+struct hooks {
+	int prepare, prepare_failed, complete, complete_failed, abort;
+	unsigned long complete_start;
+	char path[16];
+};
+
+static int trace_clear(void)
+{
+	int fd = open(TRACE, O_WRONLY | O_TRUNC);
+
+	if (fd < 0)
+		return -1;
+	close(fd);
+	return 0;
+}
+
+static void trace_read(dev_t dev, ino_t ino, struct hooks *h)
+{
+	char line[512], event[32], path[16];
+	unsigned int maj, min;
+	unsigned long long i;
+	unsigned long start, end;
+	int ret;
+	FILE *f = fopen(TRACE, "r");
+
+	memset(h, 0, sizeof(*h));
+	if (!f)
+		return;
+	while (fgets(line, sizeof(line), f)) {
+		char *p = strstr(line, " mmap_");
+
+		if (!p || sscanf(p, " %31[a-z_]: dev=%u:%u ino=%llu start=%lx end=%lx ctx=%*s ret=%d path=%15s",
+				 event, &maj, &min, &i, &start, &end, &ret,
+				 path) != 8)
+			continue;
+		if (makedev(maj, min) != dev || i != ino)
+			continue;
+		if (!strcmp(event, "mmap_prepare")) {
+			h->prepare++;
+			h->prepare_failed += ret != 0;
+		} else if (!strcmp(event, "mmap_complete")) {
+			h->complete++;
+			h->complete_failed += ret != 0;
+			h->complete_start = start;
+			strcpy(h->path, path);
+		} else if (!strcmp(event, "mmap_abort")) {
+			h->abort++;
+			strcpy(h->path, path);
+		}
+	}
+	fclose(f);
+}
+
+/* One prepare, then one complete at @addr on the expected path. */
+static int hooks_completed(dev_t dev, ino_t ino, void *addr)
+{
+	struct hooks h;
+
+	trace_read(dev, ino, &h);
+	if (h.prepare != 1 || h.prepare_failed || h.complete != 1 ||
+	    h.complete_failed || h.abort)
+		return fail("trace: prepare=%d (failed %d) complete=%d (failed %d) abort=%d, want one prepare and one complete",
+			    h.prepare, h.prepare_failed, h.complete,
+			    h.complete_failed, h.abort);
+	if (h.complete_start != (unsigned long)addr)
+		return fail("trace: complete at %#lx, mapping at %p",
+			    h.complete_start, addr);
+	if (strcmp(h.path, want_path))
+		return fail("trace: path=%s, want %s", h.path, want_path);
+	return 0;
+}
+
+/* ---- files ---- */
+
+struct file {
+	int fd;
+	char path[512];
+	dev_t dev;	/* of the hugetlbfs file under the stack */
+	ino_t ino;
+};
+
+static int file_make(struct file *f, const char *name)
+{
+	char low[512];
+	struct stat st;
+
+	snprintf(f->path, sizeof(f->path), "%s/%s", dir, name);
+	snprintf(low, sizeof(low), "%s/%s", lower, name);
+	unlink(f->path);
+	f->fd = open(f->path, O_RDWR | O_CREAT | O_EXCL, 0600);
+	if (f->fd < 0)
+		return fail("create %s: %s", f->path, strerror(errno));
+	if (stat(low, &st)) {
+		close(f->fd);
+		return fail("stat %s: %s", low, strerror(errno));
+	}
+	f->dev = st.st_dev;
+	f->ino = st.st_ino;
+	return 0;
+}
+
+static void file_drop(struct file *f)
+{
+	close(f->fd);
+	unlink(f->path);
+}
+
+static long file_size(struct file *f)
+{
+	struct stat st;
+
+	return fstat(f->fd, &st) ? -1 : (long)st.st_size;
+}
+
+/* Write a byte into every huge page of @p, and read them all back. */
+static int data_kept(char *p, size_t n, char seed)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		p[i * hp + i] = (char)(seed + i);
+	for (i = 0; i < n; i++)
+		if (p[i * hp + i] != (char)(seed + i))
+			return fail("huge page %zu lost its data", i);
+	return 0;
+}
+
+/* The pool is back where it was: nothing reserved or used is left over. */
+static int pool_is(long free0, long rsvd0, const char *when)
+{
+	long free = meminfo("HugePages_Free"), rsvd = meminfo("HugePages_Rsvd");
+
+	if (free != free0 || rsvd != rsvd0)
+		return fail("%s: HugePages_Free=%ld HugePages_Rsvd=%ld, want %ld and %ld",
+			    when, free, rsvd, free0, rsvd0);
+	return 0;
+}
+
+/* ---- cases ---- */
+
+static int map_case(int flags, const char *name)
+{
+	long free0 = meminfo("HugePages_Free"), rsvd0 = meminfo("HugePages_Rsvd");
+	struct file f;
+	void *base;
+	char *at, *p;
+	int r = 1;
+
+	if (file_make(&f, name))
+		return 1;
+	at = reserve_area(2, &base);
+	if (!at) {
+		file_drop(&f);
+		return fail("reserve an area: %s", strerror(errno));
+	}
+	trace_clear();
+	p = mmap(at, 2 * hp, PROT_READ | PROT_WRITE, flags | MAP_FIXED, f.fd, 0);
+	if (p == MAP_FAILED) {
+		fail("mmap: %s", strerror(errno));
+		goto out;
+	}
+	if (hooks_completed(f.dev, f.ino, p))
+		goto out;
+	if (meminfo("HugePages_Rsvd") != rsvd0 + 2) {
+		fail("mapped: HugePages_Rsvd=%ld, want %ld",
+		     meminfo("HugePages_Rsvd"), rsvd0 + 2);
+		goto out;
+	}
+	if (file_size(&f) != (long)(2 * hp)) {
+		fail("mapped: size %ld, want %zu", file_size(&f), 2 * hp);
+		goto out;
+	}
+	if (data_kept(p, 2, 'a'))
+		goto out;
+	r = 0;
+out:
+	free_area(base, 2);
+	file_drop(&f);
+	return r ? r : pool_is(free0, rsvd0, "unmapped and removed");
+}
+
+static int fork_case(void)
+{
+	long free0 = meminfo("HugePages_Free"), rsvd0 = meminfo("HugePages_Rsvd");
+	struct file f;
+	void *base;
+	char *at, *sh, *pr;
+	int status, r = 1;
+	pid_t pid;
+
+	if (file_make(&f, "fork"))
+		return 1;
+	at = reserve_area(2, &base);
+	if (!at) {
+		file_drop(&f);
+		return fail("reserve an area: %s", strerror(errno));
+	}
+	sh = mmap(at, hp, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_FIXED,
+		  f.fd, 0);
+	pr = mmap(at + hp, hp, PROT_READ | PROT_WRITE,
+		  MAP_PRIVATE | MAP_FIXED, f.fd, 0);
+	if (sh == MAP_FAILED || pr == MAP_FAILED) {
+		fail("mmap: %s", strerror(errno));
+		goto out;
+	}
+	sh[0] = 'P';
+	pr[0] = 'p';
+	pid = fork();
+	if (pid < 0) {
+		fail("fork: %s", strerror(errno));
+		goto out;
+	}
+	if (!pid) {
+		/* The child sees both, and writes to both. */
+		if (sh[0] != 'P' || pr[0] != 'p')
+			_exit(1);
+		sh[1] = 'C';
+		pr[1] = 'c';
+		_exit(pr[1] == 'c' ? 0 : 1);
+	}
+	if (waitpid(pid, &status, 0) != pid || !WIFEXITED(status) ||
+	    WEXITSTATUS(status)) {
+		fail("the child did not see or could not write the mappings");
+		goto out;
+	}
+	if (sh[1] != 'C' || pr[1] == 'c') {
+		fail("after fork: shared byte %#x (want 'C'), private byte %#x (want not 'c')",
+		     sh[1], pr[1]);
+		goto out;
+	}
+	r = 0;
+out:
+	free_area(base, 2);
+	file_drop(&f);
+	return r ? r : pool_is(free0, rsvd0, "unmapped and removed");
+}
+
+static int mremap_case(void)
+{
+	long free0 = meminfo("HugePages_Free"), rsvd0 = meminfo("HugePages_Rsvd");
+	struct file f;
+	void *base, *base2;
+	char *at, *to, *p, *q;
+	int r = 1;
+
+	if (file_make(&f, "mremap"))
+		return 1;
+	at = reserve_area(1, &base);
+	to = reserve_area(1, &base2);
+	if (!at || !to) {
+		file_drop(&f);
+		return fail("reserve an area: %s", strerror(errno));
+	}
+	p = mmap(at, hp, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_FIXED,
+		 f.fd, 0);
+	if (p == MAP_FAILED) {
+		fail("mmap: %s", strerror(errno));
+		goto out;
+	}
+	p[7] = 'm';
+	q = mremap(p, hp, hp, MREMAP_MAYMOVE | MREMAP_FIXED, to);
+	if (q == MAP_FAILED) {
+		fail("mremap: %s", strerror(errno));
+		goto out;
+	}
+	if (q != to || q[7] != 'm') {
+		fail("mremap: moved to %p (want %p), byte %#x", q, to, q[7]);
+		goto out;
+	}
+	r = 0;
+out:
+	free_area(base, 1);
+	free_area(base2, 1);
+	file_drop(&f);
+	return r ? r : pool_is(free0, rsvd0, "unmapped and removed");
+}
+
+/*
+ * mmap() with the n-th allocation failing, n = 1, 2, ... until a call no
+ * longer reaches the fault.
+ */
+static int fail_nth_sweep(int flags, const char *name, int *aborts)
+{
+	long rsvd0 = meminfo("HugePages_Rsvd");
+	int n, nth, injected = 1;
+	struct hooks h;
+	struct file f;
+	char buf[16];
+	void *base;
+	char *at, *p;
+	ssize_t got;
+	int err;
+
+	nth = open("/proc/thread-self/fail-nth", O_RDWR);
+	if (nth < 0)
+		return fail("open fail-nth: %s", strerror(errno));
+	if (file_make(&f, name)) {
+		close(nth);
+		return 1;
+	}
+	for (n = 1; injected && n < 1000; n++) {
+		at = reserve_area(2, &base);
+		if (!at)
+			return fail("reserve an area: %s", strerror(errno));
+		trace_clear();
+		snprintf(buf, sizeof(buf), "%d", n);
+		pwrite(nth, buf, strlen(buf), 0);
+		p = mmap(at, 2 * hp, PROT_READ | PROT_WRITE, flags | MAP_FIXED,
+			 f.fd, 0);
+		err = errno;
+		got = pread(nth, buf, sizeof(buf) - 1, 0);
+		pwrite(nth, "0", 1, 0);
+		buf[got > 0 ? got : 0] = '\0';
+		injected = got > 0 && atoi(buf) == 0;
+		free_area(base, 2);
+		trace_read(f.dev, f.ino, &h);
+		if (p != MAP_FAILED) {
+			/* Mapped anyway: start the next try from an empty file. */
+			if (ftruncate(f.fd, 0))
+				return fail("ftruncate: %s", strerror(errno));
+			continue;
+		}
+		if (!injected)
+			return fail("n=%d: mmap failed without the fault: %s",
+				    n, strerror(err));
+		if (h.complete)
+			return fail("n=%d: mmap failed after complete", n);
+		if (h.prepare - h.prepare_failed != h.abort)
+			return fail("n=%d: %d prepare(s) succeeded, %d abort(s)",
+				    n, h.prepare - h.prepare_failed, h.abort);
+		*aborts += h.abort;
+		if (meminfo("HugePages_Rsvd") != rsvd0)
+			return fail("n=%d: failed mmap (%s, %d abort) left HugePages_Rsvd=%ld, was %ld",
+				    n, strerror(err), h.abort,
+				    meminfo("HugePages_Rsvd"), rsvd0);
+		if (file_size(&f) != 0)
+			return fail("n=%d: failed mmap (%s, %d abort) grew the file to %ld",
+				    n, strerror(err), h.abort, file_size(&f));
+	}
+	printf("# %s: %d injection points, %d reached mmap_abort\n", name,
+	       n - 2, *aborts);
+	file_drop(&f);
+	close(nth);
+	return n >= 1000 ? fail("%s: no end to the injection points", name) : 0;
+}
+
+static int fail_nth_case(void)
+{
+	int shared = 0, private = 0;
+
+	if (fail_nth_sweep(MAP_SHARED, "fail-nth-shared", &shared) ||
+	    fail_nth_sweep(MAP_PRIVATE, "fail-nth-private", &private))
+		return 1;
+	if (!shared || !private)
+		return fail("no injected failure reached mmap_abort (shared %d, private %d)",
+			    shared, private);
+	return 0;
+}
+
+/* Print how one input ends: "ok" or the errno name. */
+static void outcome(const char *name, size_t len, long long off, long shift,
+		    size_t area)
+{
+	struct file f;
+	void *base;
+	char *at, *p;
+
+	if (file_make(&f, name))
+		return;
+	at = reserve_area(area, &base);
+	p = mmap(at + shift, len, PROT_READ | PROT_WRITE,
+		 MAP_SHARED | MAP_FIXED, f.fd, off);
+	printf("%s %s\n", name, p != MAP_FAILED ? "ok" : strerrorname_np(errno));
+	free_area(base, area);
+	file_drop(&f);
+}
+
+static int outcomes_case(void)
+{
+	long rsvd0 = meminfo("HugePages_Rsvd");
+	long avail = meminfo("HugePages_Free") - rsvd0;
+
+	outcome("aligned", hp, 0, 0, 1);
+	outcome("unaligned-offset", hp, 4096, 0, 1);
+	outcome("unaligned-length", hp / 2, 0, 0, 1);
+	outcome("unaligned-address", hp, 0, 4096, 2);
+	outcome("beyond-free-pages", (avail + 1) * hp, 0, 0, avail + 1);
+	return pool_is(meminfo("HugePages_Free"), rsvd0, "after the inputs");
+}
+
+/* The dev:ino /proc/self/maps gives for the mapping at @addr. */
+static int maps_file(void *addr, dev_t *dev, ino_t *ino)
+{
+	char line[512];
+	unsigned long start, i;
+	unsigned int maj, min;
+	FILE *f = fopen("/proc/self/maps", "r");
+	int r = -1;
+
+	if (!f)
+		return -1;
+	while (fgets(line, sizeof(line), f))
+		if (sscanf(line, "%lx-%*x %*s %*x %x:%x %lu", &start, &maj,
+			   &min, &i) == 4 && start == (unsigned long)addr) {
+			*dev = makedev(maj, min);
+			*ino = i;
+			r = 0;
+			break;
+		}
+	fclose(f);
+	return r;
+}
+
+static int shm_case(void)
+{
+	long free0 = meminfo("HugePages_Free"), rsvd0 = meminfo("HugePages_Rsvd");
+	dev_t dev;
+	ino_t ino;
+	char *p;
+	int id, r = 1;
+
+	id = shmget(IPC_PRIVATE, 2 * hp, SHM_HUGETLB | IPC_CREAT | 0600);
+	if (id < 0)
+		return fail("shmget(SHM_HUGETLB): %s", strerror(errno));
+	if (meminfo("HugePages_Rsvd") != rsvd0 + 2) {
+		fail("shmget reserved %ld huge pages, want 2",
+		     meminfo("HugePages_Rsvd") - rsvd0);
+		goto out;
+	}
+	trace_clear();
+	p = shmat(id, NULL, 0);
+	if (p == (void *)-1) {
+		fail("shmat: %s", strerror(errno));
+		goto out;
+	}
+	if (maps_file(p, &dev, &ino) || hooks_completed(dev, ino, p) ||
+	    data_kept(p, 2, 's')) {
+		shmdt(p);
+		goto out;
+	}
+	shmdt(p);
+	r = 0;
+out:
+	shmctl(id, IPC_RMID, NULL);
+	return r ? r : pool_is(free0, rsvd0, "detached and removed");
+}
+
+/*
+ * shmat() with the n-th allocation failing: shmget() made the reservation,
+ * so every failed attach must leave HugePages_Rsvd as it was. shm's ->mmap
+ * reaches hugetlbfs's hooks through the compat path, which allocates
+ * nothing after the lower's mmap_prepare: the sweep must reach prepare's
+ * own allocations, and an abort is counted but cannot be required.
+ */
+static int shm_fail_nth_case(void)
+{
+	long rsvd;
+	int n, nth, id, in_prepare = 0, aborts = 0, injected = 1, r = 1;
+	struct hooks h;
+	char buf[16];
+	dev_t dev;
+	ino_t ino;
+	ssize_t got;
+	char *p;
+
+	nth = open("/proc/thread-self/fail-nth", O_RDWR);
+	if (nth < 0)
+		return fail("open fail-nth: %s", strerror(errno));
+	id = shmget(IPC_PRIVATE, 2 * hp, SHM_HUGETLB | IPC_CREAT | 0600);
+	if (id < 0) {
+		close(nth);
+		return fail("shmget(SHM_HUGETLB): %s", strerror(errno));
+	}
+	rsvd = meminfo("HugePages_Rsvd");
+	p = shmat(id, NULL, 0);
+	if (p == (void *)-1 || maps_file(p, &dev, &ino)) {
+		fail("shmat: %s", strerror(errno));
+		goto out;
+	}
+	shmdt(p);
+	for (n = 1; injected && n < 1000; n++) {
+		trace_clear();
+		snprintf(buf, sizeof(buf), "%d", n);
+		pwrite(nth, buf, strlen(buf), 0);
+		p = shmat(id, NULL, 0);
+		got = pread(nth, buf, sizeof(buf) - 1, 0);
+		pwrite(nth, "0", 1, 0);
+		buf[got > 0 ? got : 0] = '\0';
+		injected = got > 0 && atoi(buf) == 0;
+		trace_read(dev, ino, &h);
+		if (p != (void *)-1) {
+			shmdt(p);
+			continue;
+		}
+		if (!injected) {
+			fail("n=%d: shmat failed without the fault", n);
+			goto out;
+		}
+		if (h.complete || h.prepare - h.prepare_failed != h.abort) {
+			fail("n=%d: failed shmat: prepare=%d (failed %d) complete=%d abort=%d",
+			     n, h.prepare, h.prepare_failed, h.complete,
+			     h.abort);
+			goto out;
+		}
+		in_prepare += h.prepare_failed;
+		aborts += h.abort;
+		if (meminfo("HugePages_Rsvd") != rsvd) {
+			fail("n=%d: failed shmat left HugePages_Rsvd=%ld, was %ld",
+			     n, meminfo("HugePages_Rsvd"), rsvd);
+			goto out;
+		}
+	}
+	printf("# shm: %d injection points, %d failed mmap_prepare, %d reached mmap_abort\n",
+	       n - 2, in_prepare, aborts);
+	if (n >= 1000)
+		fail("shm: no end to the injection points");
+	else if (!in_prepare)
+		fail("no injected failure reached hugetlbfs's mmap_prepare");
+	else
+		r = 0;
+out:
+	shmctl(id, IPC_RMID, NULL);
+	close(nth);
+	return r;
+}
+
+static int memfd_case(void)
+{
+	long free0 = meminfo("HugePages_Free"), rsvd0 = meminfo("HugePages_Rsvd");
+	struct stat st;
+	char *p;
+	int fd, r = 1;
+
+	fd = memfd_create("nestmap-hugetlb", MFD_HUGETLB);
+	if (fd < 0)
+		return fail("memfd_create(MFD_HUGETLB): %s", strerror(errno));
+	if (ftruncate(fd, 2 * hp) || fstat(fd, &st)) {
+		fail("ftruncate: %s", strerror(errno));
+		goto out;
+	}
+	trace_clear();
+	p = mmap(NULL, 2 * hp, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	if (p == MAP_FAILED) {
+		fail("mmap: %s", strerror(errno));
+		goto out;
+	}
+	r = hooks_completed(st.st_dev, st.st_ino, p) || data_kept(p, 2, 'm');
+	munmap(p, 2 * hp);
+out:
+	close(fd);
+	return r ? r : pool_is(free0, rsvd0, "unmapped and closed");
+}
+
+static int usage(void)
+{
+	fputs("usage: nestmap-hugetlb shared|private|fork|mremap|fail-nth|outcomes DIR LOWER direct|compat\n"
+	      "       nestmap-hugetlb shm|shm-fail-nth|memfd\n", stderr);
+	return 2;
+}
+
+int main(int argc, char **argv)
+{
+	static const char *const names[] = {
+		"shared", "private", "fork", "mremap", "fail-nth", "outcomes",
+	};
+	const char *c = argc > 1 ? argv[1] : "";
+	bool dirless = !strcmp(c, "shm") || !strcmp(c, "shm-fail-nth") ||
+		       !strcmp(c, "memfd");
+	int i, which = -1;
+
+	for (i = 0; i < (int)(sizeof(names) / sizeof(names[0])); i++)
+		if (!strcmp(c, names[i]))
+			which = i;
+	if (dirless ? argc != 2 :
+	    which < 0 || argc != 5 ||
+	    (strcmp(argv[4], "direct") && strcmp(argv[4], "compat")))
+		return usage();
+
+	hp = (size_t)meminfo("Hugepagesize") * 1024;
+	if (!hp)
+		return fail("no Hugepagesize in /proc/meminfo");
+	if (access(TRACE_EVENTS, F_OK))
+		return fail("no %s: the kernel lacks the series' trace events",
+			    TRACE_EVENTS);
+
+	if (!strcmp(c, "memfd")) {
+		want_path = "direct";
+		return memfd_case();
+	}
+	want_path = "compat";
+	if (!strcmp(c, "shm"))
+		return shm_case();
+	if (!strcmp(c, "shm-fail-nth"))
+		return shm_fail_nth_case();
+
+	dir = argv[2];
+	lower = argv[3];
+	want_path = argv[4];
+	switch (which) {
+	case 0:
+		return map_case(MAP_SHARED, "shared");
+	case 1:
+		return map_case(MAP_PRIVATE, "private");
+	case 2:
+		return fork_case();
+	case 3:
+		return mremap_case();
+	case 4:
+		return fail_nth_case();
+	default:
+		return outcomes_case();
+	}
+}
