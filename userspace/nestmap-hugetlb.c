@@ -495,15 +495,15 @@ static void outcome(const char *name, size_t len, long long off, long shift,
 
 static int outcomes_case(void)
 {
-	long rsvd0 = meminfo("HugePages_Rsvd");
-	long avail = meminfo("HugePages_Free") - rsvd0;
+	long free0 = meminfo("HugePages_Free"), rsvd0 = meminfo("HugePages_Rsvd");
+	long avail = free0 - rsvd0;
 
 	outcome("aligned", hp, 0, 0, 1);
 	outcome("unaligned-offset", hp, 4096, 0, 1);
 	outcome("unaligned-length", hp / 2, 0, 0, 1);
 	outcome("unaligned-address", hp, 0, 4096, 2);
 	outcome("beyond-free-pages", (avail + 1) * hp, 0, 0, avail + 1);
-	return pool_is(meminfo("HugePages_Free"), rsvd0, "after the inputs");
+	return pool_is(free0, rsvd0, "after the inputs");
 }
 
 /* The dev:ino /proc/self/maps gives for the mapping at @addr. */
