@@ -254,6 +254,28 @@ static int pool_is(long free0, long rsvd0, const char *when)
 	return 0;
 }
 
+/* ---- fail-nth ---- */
+
+/* Fail the n-th fault-injection point of this thread from now on. */
+static void fail_nth_arm(int nth, int n)
+{
+	char buf[16];
+
+	snprintf(buf, sizeof(buf), "%d", n);
+	pwrite(nth, buf, strlen(buf), 0);
+}
+
+/* Disarm; tells whether the armed fault was injected. */
+static bool fail_nth_disarm(int nth)
+{
+	char buf[16];
+	ssize_t got = pread(nth, buf, sizeof(buf) - 1, 0);
+
+	pwrite(nth, "0", 1, 0);
+	buf[got > 0 ? got : 0] = '\0';
+	return got > 0 && atoi(buf) == 0;
+}
+
 /* ---- cases ---- */
 
 static int map_case(int flags, const char *name)
@@ -400,13 +422,12 @@ out:
 static int fail_nth_sweep(int flags, const char *name, int *aborts)
 {
 	long rsvd0 = meminfo("HugePages_Rsvd");
-	int n, nth, injected = 1;
+	int n, nth;
+	bool injected = true;
 	struct hooks h;
 	struct file f;
-	char buf[16];
 	void *base;
 	char *at, *p;
-	ssize_t got;
 	int err;
 
 	nth = open("/proc/thread-self/fail-nth", O_RDWR);
@@ -421,15 +442,11 @@ static int fail_nth_sweep(int flags, const char *name, int *aborts)
 		if (!at)
 			return fail("reserve an area: %s", strerror(errno));
 		trace_clear();
-		snprintf(buf, sizeof(buf), "%d", n);
-		pwrite(nth, buf, strlen(buf), 0);
+		fail_nth_arm(nth, n);
 		p = mmap(at, 2 * hp, PROT_READ | PROT_WRITE, flags | MAP_FIXED,
 			 f.fd, 0);
 		err = errno;
-		got = pread(nth, buf, sizeof(buf) - 1, 0);
-		pwrite(nth, "0", 1, 0);
-		buf[got > 0 ? got : 0] = '\0';
-		injected = got > 0 && atoi(buf) == 0;
+		injected = fail_nth_disarm(nth);
 		free_area(base, 2);
 		trace_read(f.dev, f.ino, &h);
 		if (p != MAP_FAILED) {
@@ -573,12 +590,11 @@ out:
 static int shm_fail_nth_case(void)
 {
 	long rsvd;
-	int n, nth, id, in_prepare = 0, aborts = 0, injected = 1, r = 1;
+	int n, nth, id, in_prepare = 0, aborts = 0, r = 1;
+	bool injected = true;
 	struct hooks h;
-	char buf[16];
 	dev_t dev;
 	ino_t ino;
-	ssize_t got;
 	char *p;
 
 	nth = open("/proc/thread-self/fail-nth", O_RDWR);
@@ -598,13 +614,9 @@ static int shm_fail_nth_case(void)
 	shmdt(p);
 	for (n = 1; injected && n < 1000; n++) {
 		trace_clear();
-		snprintf(buf, sizeof(buf), "%d", n);
-		pwrite(nth, buf, strlen(buf), 0);
+		fail_nth_arm(nth, n);
 		p = shmat(id, NULL, 0);
-		got = pread(nth, buf, sizeof(buf) - 1, 0);
-		pwrite(nth, "0", 1, 0);
-		buf[got > 0 ? got : 0] = '\0';
-		injected = got > 0 && atoi(buf) == 0;
+		injected = fail_nth_disarm(nth);
 		trace_read(dev, ino, &h);
 		if (p != (void *)-1) {
 			shmdt(p);
