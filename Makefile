@@ -16,7 +16,7 @@ DEBUG_SUITES ?= vm/matrix vm/revoke-race vm/stress vm/hugetlb
 DEBIAN_PACKAGES := build-essential git python3 xz-utils qemu-system-x86 \
 	busybox-static flex bison bc libelf-dev libssl-dev cpio liburcu-dev \
 	meson ninja-build pkg-config debian-archive-keyring xfslibs-dev \
-	e2fsprogs xfsprogs
+	e2fsprogs xfsprogs rsync
 SUDO := $(if $(filter 0,$(shell id -u)),,sudo)
 # Extra options for qemu/run in `make run`, e.g. RUN_ARGS="--timeout 600".
 RUN_ARGS ?=

@@ -2,7 +2,8 @@
 # Build the guest initramfs (build/initramfs.cpio.gz): static busybox,
 # qemu/init as /init, and under /opt/nestmap: modules/ (fs/*/*.ko),
 # bin/ (build/userspace/*: the nestmap programs and xfstests' fsx and
-# fsstress), tests/vm/, and add/<name> for each --add PATH.
+# fsstress), kselftest/ (build/kselftest: the mmap_hooks kselftest and its
+# runner), tests/vm/, and add/<name> for each --add PATH.
 # With --extra-only, the archive holds only the --add files; the kernel
 # unpacks concatenated archives, so qemu/run appends such one to the base.
 set -eu
@@ -75,6 +76,7 @@ if [ "$extra_only" = no ]; then
 		done
 	fi
 	[ ! -d "$ROOT/tests/vm" ] || cp -a "$ROOT/tests/vm" "$guest/tests/"
+	[ ! -d "$BUILD/kselftest" ] || cp -a "$BUILD/kselftest" "$guest/kselftest"
 	for f in fsx fsstress; do
 		[ -x "$guest/bin/$f" ] ||
 			echo "$PROG: warning: no $f in $BUILD/userspace (make userspace): tests/vm/fstools.sh will fail" >&2

@@ -1,7 +1,8 @@
 #!/bin/sh
 # Host-side checks of the userspace programs' command lines and output:
-# bad arguments give usage and exit 2, and the test binary prints KTAP
-# with kselftest exit codes. Needs `make -C userspace` first.
+# bad arguments give usage and exit 2, and the mmap_hooks kselftest prints
+# KTAP with kselftest exit codes and skips a stack it was not given.
+# Needs `make -C userspace` first.
 set -eu
 
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
@@ -37,7 +38,7 @@ expect() {
 }
 
 F=$BIN/nestmap-fuse
-T=$BIN/nestmap-mmaptest
+T=${NESTMAP_KSELFTEST:-$ROOT/build/kselftest}/filesystems/mmap_hooks/mmap_hooks_test
 mkdir -p "$TMP/dir"
 
 expect "fuse: no arguments" 2 "usage:" "$F"
@@ -61,21 +62,20 @@ expect "fuse: mount point inside the backing dir, relative" 1 "inside the backin
 	sh -c 'cd "$1" && "$2" --backing . sub' sh "$TMP/dir" "$F"
 expect "fuse: --backing without a value" 2 "usage:" "$F" "$TMP/dir" --backing
 
-expect "mmaptest: no arguments" 2 "usage:" "$T"
-expect "mmaptest: bad stack" 2 "usage:" "$T" --stack Z
-expect "mmaptest: stack without dirs" 2 "needs --dir" "$T" --stack B
-expect "mmaptest: G with a dir" 2 "takes no directories" "$T" --stack G --dir "$TMP/dir"
-expect "mmaptest: unknown case" 2 "unknown case" "$T" --stack G --case nope
-expect "mmaptest: bad hookfs dev" 2 "MAJ:MIN" "$T" --stack A --dir "$TMP/dir" --lower-dir "$TMP/dir" --hookfs-dev 1:2x
-expect "mmaptest: missing dir" 2 "does not exist" "$T" --stack A --dir "$TMP/none" --lower-dir "$TMP/dir"
-expect "mmaptest: stray argument" 2 "usage:" "$T" --stack G extra
-expect "mmaptest: empty case list" 2 "no case" "$T" --stack G --case ""
-expect "mmaptest: case list of commas" 2 "no case" "$T" --stack G --case ,,
-expect "mmaptest: lower-case stack" 2 "A..G" "$T" --stack g
-expect "mmaptest: two-letter stack" 2 "A..G" "$T" --stack AB
-expect "mmaptest: dir is a file" 2 "does not exist" "$T" --stack A --dir "$TMP/file" --lower-dir "$TMP/dir"
-expect "mmaptest: hookfs dev that is not mounted" 2 "does not exist" \
-	"$T" --stack A --dir "$TMP/dir" --lower-dir "$TMP/dir" --hookfs-dev 4294967295:0
+expect "kselftest: unknown option" 1 "Usage:" "$T" --stack
+expect "kselftest: unknown short option" 1 "Usage:" "$T" -x
+expect "kselftest: missing stack dir" 1 "^not ok 1 mmap_hooks.stackfs.hooks$" \
+	env MMAP_HOOKS_STACKFS_DIR="$TMP/none" MMAP_HOOKS_STACKFS_LOWER="$TMP/dir" \
+	"$T" -r mmap_hooks.stackfs.hooks
+expect "kselftest: stack dir is a file" 1 "a directory does not exist" \
+	env MMAP_HOOKS_STACKFS_DIR="$TMP/file" MMAP_HOOKS_STACKFS_LOWER="$TMP/dir" \
+	"$T" -r mmap_hooks.stackfs.hooks
+expect "kselftest: bad hookfs dev" 1 "wants MAJ:MIN" \
+	env MMAP_HOOKS_HOOKFS_DIR="$TMP/dir" MMAP_HOOKS_HOOKFS_LOWER="$TMP/dir" \
+	MMAP_HOOKS_HOOKFS_DEV=1:2x "$T" -r mmap_hooks.hookfs.hooks
+expect "kselftest: hookfs dev that is not mounted" 1 "does not exist" \
+	env MMAP_HOOKS_HOOKFS_DIR="$TMP/dir" MMAP_HOOKS_HOOKFS_LOWER="$TMP/dir" \
+	MMAP_HOOKS_HOOKFS_DEV=4095:4095 "$T" -r mmap_hooks.hookfs.hooks
 
 # nestmap-mmap-errno: bad arguments, then a run on the host's own
 # filesystem (no hookfs: the pfn and bad-complete files are plain).
@@ -111,13 +111,17 @@ expect "hugetlb: case without its directories" 2 "usage:" "$HT" shared
 expect "hugetlb: bad path" 2 "usage:" "$HT" shared "$D" "$D" sideways
 expect "hugetlb: shm takes no directory" 2 "usage:" "$HT" shm "$D"
 
-# KTAP: plan, one line per case, totals, and the kselftest exit code.
-expect "mmaptest: KTAP header" 0 "^TAP version 13" "$T" --stack G --case coherence,maps
-expect "mmaptest: KTAP plan" 0 "^1\.\.2$" "$T" --stack G --case coherence,maps
-expect "mmaptest: KTAP names" 0 "^ok 2 G/maps$" "$T" --stack G --case coherence,maps
-expect "mmaptest: KTAP totals" 0 "^# Totals: pass:2 fail:0 xfail:0 xpass:0 skip:0 error:0$" \
-	"$T" --stack G --case coherence,maps
-expect "mmaptest: skip only exits 4" 4 "^ok 1 G/pfn # SKIP " "$T" --stack G --case pfn
+# The kselftest: its listing, KTAP plan, names, totals and exit codes.
+expect "kselftest: -l lists every variant" 4 "stackfs_ovl" "$T" -l
+expect "kselftest: -l lists the cases" 4 " no_merge$" "$T" -l
+expect "kselftest: KTAP header" 0 "^TAP version 13" "$T" -r mmap_hooks.shmem.coherence -r mmap_hooks.shmem.maps
+expect "kselftest: KTAP plan" 0 "^1\.\.2$" "$T" -r mmap_hooks.shmem.coherence -r mmap_hooks.shmem.maps
+expect "kselftest: KTAP names" 0 "^ok 2 mmap_hooks.shmem.maps$" "$T" -r mmap_hooks.shmem.coherence -r mmap_hooks.shmem.maps
+expect "kselftest: KTAP totals" 0 "^# Totals: pass:2 fail:0 xfail:0 xpass:0 skip:0 error:0$" \
+	"$T" -r mmap_hooks.shmem.coherence -r mmap_hooks.shmem.maps
+expect "kselftest: a stack not given is skipped" 0 \
+	"^ok 1 mmap_hooks.fuse.hooks # SKIP stack not set up" \
+	env -u MMAP_HOOKS_FUSE_DIR "$T" -r mmap_hooks.fuse.hooks
 
 echo "# userspace-cli: $hostile bad inputs tried (each must be refused)"
 echo "userspace-cli: $pass passed, $fail failed"

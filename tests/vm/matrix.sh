@@ -2,7 +2,8 @@
 # The nested-mmap matrix, run as root inside the guest (busybox sh).
 #
 # Mounts each stack over hookfs (or, with --lower DIR, stacks
-# B, C and E over the user's directory), runs nestmap-mmaptest on it,
+# B, C and E over the user's directory), runs the mmap_hooks kselftest's
+# variant for that stack on it (its tests are the table's cases),
 # tears it down again and prints one table: rows are cases, columns are
 # stacks. A failed unmount or rmmod, and a kernel WARNING/BUG/Oops/
 # lockdep/KASAN report during the run, are failures too.
@@ -11,9 +12,8 @@ set -eu
 BIN=${NESTMAP_BIN:-/opt/nestmap/bin}
 MODULES=${NESTMAP_MODULES:-/opt/nestmap/modules}
 WORK=/tmp/nestmap-matrix
-CASES="hooks coherence prepopulate complete-failure abort fault-sweep
-injected-errors misdeclared permissions pfn mremap fork munmap maps no-merge
-teardown"
+KSELFTEST=${NESTMAP_KSELFTEST:-/opt/nestmap/kselftest}
+TEST=$KSELFTEST/filesystems/mmap_hooks/mmap_hooks_test
 STACK_TIMEOUT=600
 . "$(dirname "$0")/stacks.inc"
 
@@ -51,6 +51,11 @@ for s in $STACKS; do
 	esac
 done
 
+[ -x "$TEST" ] || { echo "matrix.sh: $TEST is missing (make userspace)" >&2; exit 1; }
+# The cases are the test's: the third column of its -l listing.
+CASES="$("$TEST" -l 2>&1 | awk '$1 == "mmap_hooks" { on = 1 } on && length($0) > 47 { print substr($0, 48) }' |
+	tr '\n' ' ')teardown"
+
 START=$(date +%s)
 progress() {
 	echo "[matrix $(($(date +%s) - START))s] $*"
@@ -67,7 +72,8 @@ record_ktap() {
 	stack=$1 ktap=$2
 	for c in $CASES; do
 		[ "$c" = teardown ] && continue
-		line=$(grep -E "^(not )?ok [0-9]+ $stack/$c( |\$)" "$ktap" || true)
+		line=$(grep -E "^(not )?ok [0-9]+ mmap_hooks\.$(variant_of "$stack")\.$c( |\$)" \
+			"$ktap" || true)
 		case $line in
 		"not ok"*) set_cell "$stack" "$c" FAIL ;;
 		*"# SKIP"*) set_cell "$stack" "$c" SKIP ;;
@@ -107,18 +113,16 @@ run_stack() {
 		return
 	fi
 	progress "stack $s: test"
-	if [ "$s" = G ]; then
-		set -- --stack G
-	else
-		set -- --stack "$s" --dir "$DIR" --lower-dir "$LOWER_DIR"
-		[ -z "$UPPER_DIR" ] || set -- "$@" --upper-dir "$UPPER_DIR"
-		[ -z "$hookfs_dev" ] || set -- "$@" --hookfs-dev "$hookfs_dev"
-	fi
+	v=$(variant_of "$s")
+	V=$(echo "$v" | tr a-z A-Z)
 	rc=0
-	timeout -s KILL "$STACK_TIMEOUT" "$BIN/nestmap-mmaptest" "$@" \
+	env "MMAP_HOOKS_${V}_DIR=$DIR" "MMAP_HOOKS_${V}_LOWER=$LOWER_DIR" \
+		"MMAP_HOOKS_${V}_UPPER=$UPPER_DIR" \
+		"MMAP_HOOKS_HOOKFS_DEV=$hookfs_dev" \
+		timeout -s KILL "$STACK_TIMEOUT" "$TEST" -v "$v" \
 		>"$ktap" 2>&1 || rc=$?
 	cat "$ktap"
-	echo "# stack $s: nestmap-mmaptest exit status $rc"
+	echo "# stack $s: mmap_hooks_test -v $v exit status $rc"
 	record_ktap "$s" "$ktap"
 	progress "stack $s: teardown"
 	if teardown_stack; then
