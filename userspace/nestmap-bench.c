@@ -40,8 +40,9 @@
 #include <sys/mman.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
-#include <time.h>
 #include <unistd.h>
+
+#include "lib/nestmap-util.h"
 
 #define __noreturn	__attribute__((noreturn))
 
@@ -83,28 +84,17 @@ static struct {
 	.tolerance = 0.01,
 };
 
-static void usage(FILE *f)
-{
-	fprintf(f,
-		"usage: nestmap-bench [options] loop|touch LABEL=SPEC...\n"
-		"  SPEC: anon | FILE | populate:FILE\n"
-		"  -q, --question NAME    first field of the result lines\n"
-		"  -s, --size BYTES       mapping size (suffix K, M or G; default 4096)\n"
-		"  -n, --iters N          operations per round (default: loop 2000,\n"
-		"                         touch 16 MiB worth, at least 1)\n"
-		"  -r, --min-rounds N     counted rounds before the stability test (7)\n"
-		"  -R, --max-rounds N     give up on stability after N rounds (40)\n"
-		"  -t, --tolerance PCT    running median change that counts as stable (1)\n");
-}
-
-static void __noreturn bad_usage(const char *fmt, const char *arg)
-{
-	fprintf(stderr, "nestmap-bench: ");
-	fprintf(stderr, fmt, arg);
-	fputc('\n', stderr);
-	usage(stderr);
-	exit(2);
-}
+static const char usage[] =
+	"usage: nestmap-bench [options] loop|touch LABEL=SPEC...\n"
+	"  SPEC: anon | FILE | populate:FILE\n"
+	"  -q, --question NAME    first field of the result lines\n"
+	"  -s, --size BYTES       mapping size (suffix K, M or G; default 4096)\n"
+	"  -n, --iters N          operations per round (default: loop 2000,\n"
+	"                         touch 16 MiB worth, at least 1)\n"
+	"  -r, --min-rounds N     counted rounds before the stability test (7)\n"
+	"  -R, --max-rounds N     give up on stability after N rounds (40)\n"
+	"  -t, --tolerance PCT    running median change that counts as stable (1)\n"
+	"  -h, --help             this text\n";
 
 static void __noreturn die(const char *what, const char *arg)
 {
@@ -114,10 +104,7 @@ static void __noreturn die(const char *what, const char *arg)
 
 static double now_ns(void)
 {
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1e9 + ts.tv_nsec;
+	return (double)nm_now_ns();
 }
 
 static long minflt(void)
@@ -155,7 +142,8 @@ static double median(const double *v, int n, double *min, double *max)
 	return m;
 }
 
-static bool parse_ulong(const char *s, unsigned long *out, bool suffix)
+/* A byte count with an optional suffix K, M or G. */
+static bool parse_size(const char *s, unsigned long *out)
 {
 	unsigned long shift = 0;
 	char *end;
@@ -164,7 +152,7 @@ static bool parse_ulong(const char *s, unsigned long *out, bool suffix)
 	*out = strtoul(s, &end, 10);
 	if (errno || end == s || *s == '-')
 		return false;
-	if (suffix && *end) {
+	if (*end) {
 		switch (*end++) {
 		case 'K':
 			shift = 10;
@@ -191,7 +179,7 @@ static void parse_target(struct target *t, char *arg)
 	struct stat st;
 
 	if (!eq || eq == arg || !eq[1])
-		bad_usage("bad target '%s': want LABEL=SPEC", arg);
+		nm_usage_error("bad target '%s': want LABEL=SPEC", arg);
 	*eq = '\0';
 	t->label = arg;
 	t->path = eq + 1;
@@ -323,61 +311,60 @@ int main(int argc, char **argv)
 	long iters;
 	bool all;
 
+	nm_prog_init(argv, "nestmap-bench", usage);
 	while ((c = getopt_long(argc, argv, "q:s:n:r:R:t:h", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'q':
 			opt.question = optarg;
 			break;
 		case 's':
-			if (!parse_ulong(optarg, &v, true) || !v)
-				bad_usage("bad --size '%s'", optarg);
+			if (!parse_size(optarg, &v) || !v)
+				nm_usage_error("bad --size '%s'", optarg);
 			opt.size = v;
 			break;
 		case 'n':
-			if (!parse_ulong(optarg, &v, false) || !v || v > 1000000000)
-				bad_usage("bad --iters '%s'", optarg);
+			if (!nm_parse_ulong(optarg, 1, 1000000000, &v))
+				nm_usage_error("bad --iters '%s'", optarg);
 			opt.iters = v;
 			break;
 		case 'r':
-			if (!parse_ulong(optarg, &v, false) || !v || v > 10000)
-				bad_usage("bad --min-rounds '%s'", optarg);
+			if (!nm_parse_ulong(optarg, 1, 10000, &v))
+				nm_usage_error("bad --min-rounds '%s'", optarg);
 			opt.min_rounds = v;
 			break;
 		case 'R':
-			if (!parse_ulong(optarg, &v, false) || !v || v > 10000)
-				bad_usage("bad --max-rounds '%s'", optarg);
+			if (!nm_parse_ulong(optarg, 1, 10000, &v))
+				nm_usage_error("bad --max-rounds '%s'", optarg);
 			opt.max_rounds = v;
 			break;
 		case 't':
-			if (!parse_ulong(optarg, &v, false) || !v || v > 100)
-				bad_usage("bad --tolerance '%s' (whole percent, 1-100)",
-					  optarg);
+			if (!nm_parse_ulong(optarg, 1, 100, &v))
+				nm_usage_error("bad --tolerance '%s' (whole percent, 1-100)",
+					       optarg);
 			opt.tolerance = v / 100.0;
 			break;
 		case 'h':
-			usage(stdout);
-			return 0;
+			nm_help();
 		default:
-			usage(stderr);
-			return 2;
+			nm_usage_error(NULL);
 		}
 	}
 	if (opt.max_rounds < opt.min_rounds)
-		bad_usage("--max-rounds is below --min-rounds%s", "");
+		nm_usage_error("--max-rounds is below --min-rounds");
 	if (optind >= argc)
-		bad_usage("missing mode (loop or touch)%s", "");
+		nm_usage_error("missing mode (loop or touch)");
 	if (!strcmp(argv[optind], "touch"))
 		opt.touch = true;
 	else if (strcmp(argv[optind], "loop"))
-		bad_usage("unknown mode '%s'", argv[optind]);
+		nm_usage_error("unknown mode '%s'", argv[optind]);
 	optind++;
 	n = argc - optind;
 	if (n < 1)
-		bad_usage("no target%s", "");
+		nm_usage_error("no target");
 
 	opt.page = sysconf(_SC_PAGESIZE);
 	if (opt.size % opt.page)
-		bad_usage("--size is not a multiple of the page size%s", "");
+		nm_usage_error("--size is not a multiple of the page size");
 	iters = opt.iters;
 	if (!iters)
 		iters = opt.touch ? TOUCH_ROUND_BYTES / opt.size : 2000;

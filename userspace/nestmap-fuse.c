@@ -31,6 +31,8 @@
 #include <sys/statvfs.h>
 #include <unistd.h>
 
+#include "lib/nestmap-util.h"
+
 struct node {
 	char *path;		/* relative to the backing dir; NULL: free */
 	ino_t ino;		/* backing inode, to find the node again */
@@ -589,15 +591,13 @@ static bool mount_inside_backing(const char *backing, const char *mountpoint)
 	return inside;
 }
 
-static void usage(FILE *out)
-{
-	fprintf(out,
-		"usage: nestmap-fuse [-f] [-d] --backing DIR MOUNTPOINT\n"
-		"  -f, --foreground   stay in the foreground\n"
-		"  -d, --debug        print every FUSE request (implies -f)\n"
-		"  -b, --backing DIR  the directory whose files are passed through\n"
-		"Runs as root: FUSE passthrough needs CAP_SYS_ADMIN.\n");
-}
+static const char usage[] =
+	"usage: nestmap-fuse [-f] [-d] --backing DIR MOUNTPOINT\n"
+	"  -f, --foreground   stay in the foreground\n"
+	"  -d, --debug        print every FUSE request (implies -f)\n"
+	"  -b, --backing DIR  the directory whose files are passed through\n"
+	"  -h, --help         this text\n"
+	"Runs as root: FUSE passthrough needs CAP_SYS_ADMIN.\n";
 
 /*
  * Serve the kernel's INIT request before going to the background, so that
@@ -671,6 +671,7 @@ int main(int argc, char *argv[])
 	struct stat st;
 	int opt, ret = 1;
 
+	nm_prog_init(argv, "nestmap-fuse", usage);
 	while ((opt = getopt_long(argc, argv, "fdb:h", longopts, NULL)) != -1) {
 		switch (opt) {
 		case 'f':
@@ -684,17 +685,17 @@ int main(int argc, char *argv[])
 			backing = optarg;
 			break;
 		case 'h':
-			usage(stdout);
-			return 0;
+			nm_help();
 		default:
-			usage(stderr);
-			return 2;
+			nm_usage_error(NULL);
 		}
 	}
-	if (!backing || optind != argc - 1) {
-		usage(stderr);
-		return 2;
-	}
+	if (!backing)
+		nm_usage_error("missing --backing DIR");
+	if (optind == argc)
+		nm_usage_error("missing MOUNTPOINT");
+	if (optind != argc - 1)
+		nm_usage_error("unexpected argument '%s'", argv[optind + 1]);
 	mountpoint = argv[optind];
 
 	fs.root_fd = open(backing, O_RDONLY | O_DIRECTORY | O_CLOEXEC);

@@ -6,6 +6,7 @@
  * 1 when it failed (the reason goes to stderr), 2 on bad arguments.
  *
  *   nestmap-hugetlb CASE DIR LOWER PATH
+ *   nestmap-hugetlb shm|shm-fail-nth|memfd
  *
  * DIR is where files are made and mapped (a hugetlbfs mount, or a stack
  * over one, should a stack accept hugetlbfs); LOWER is the same directory
@@ -36,6 +37,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <getopt.h>
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -48,15 +50,14 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "lib/nestmap-util.h"
+
 #ifndef MFD_HUGETLB
 #define MFD_HUGETLB	0x0004U
 #endif
 #ifndef SHM_HUGETLB
 #define SHM_HUGETLB	04000
 #endif
-
-#define TRACE		"/sys/kernel/tracing/trace"
-#define TRACE_EVENTS	"/sys/kernel/tracing/events/mmap"
 
 static const char *dir, *lower, *want_path;
 static size_t hp;	/* huge page size */
@@ -122,51 +123,44 @@ struct hooks {
 	char path[16];
 };
 
-static int trace_clear(void)
-{
-	int fd = open(TRACE, O_WRONLY | O_TRUNC);
+struct hooks_of {
+	dev_t dev;
+	ino_t ino;
+	struct hooks *h;
+};
 
-	if (fd < 0)
-		return -1;
-	close(fd);
+static int count_hook(const struct nm_mmap_event *ev, void *arg)
+{
+	struct hooks_of *of = arg;
+	struct hooks *h = of->h;
+
+	if (ev->dev != of->dev || ev->ino != of->ino)
+		return 0;
+	switch (ev->hook) {
+	case NM_HOOK_PREPARE:
+		h->prepare++;
+		h->prepare_failed += ev->ret != 0;
+		break;
+	case NM_HOOK_COMPLETE:
+		h->complete++;
+		h->complete_failed += ev->ret != 0;
+		h->complete_start = ev->start;
+		strcpy(h->path, ev->path);
+		break;
+	case NM_HOOK_ABORT:
+		h->abort++;
+		strcpy(h->path, ev->path);
+		break;
+	}
 	return 0;
 }
 
 static void trace_read(dev_t dev, ino_t ino, struct hooks *h)
 {
-	char line[512], event[32], path[16];
-	unsigned int maj, min;
-	unsigned long long i;
-	unsigned long start, end;
-	int ret;
-	FILE *f = fopen(TRACE, "r");
+	struct hooks_of of = { .dev = dev, .ino = ino, .h = h };
 
 	memset(h, 0, sizeof(*h));
-	if (!f)
-		return;
-	while (fgets(line, sizeof(line), f)) {
-		char *p = strstr(line, " mmap_");
-
-		if (!p || sscanf(p, " %31[a-z_]: dev=%u:%u ino=%llu start=%lx end=%lx ctx=%*s ret=%d path=%15s",
-				 event, &maj, &min, &i, &start, &end, &ret,
-				 path) != 8)
-			continue;
-		if (makedev(maj, min) != dev || i != ino)
-			continue;
-		if (!strcmp(event, "mmap_prepare")) {
-			h->prepare++;
-			h->prepare_failed += ret != 0;
-		} else if (!strcmp(event, "mmap_complete")) {
-			h->complete++;
-			h->complete_failed += ret != 0;
-			h->complete_start = start;
-			strcpy(h->path, path);
-		} else if (!strcmp(event, "mmap_abort")) {
-			h->abort++;
-			strcpy(h->path, path);
-		}
-	}
-	fclose(f);
+	nm_trace_walk(count_hook, &of);
 }
 
 /* One prepare, then one complete at @addr on the expected path. */
@@ -192,18 +186,18 @@ static int hooks_completed(dev_t dev, ino_t ino, void *addr)
 
 struct file {
 	int fd;
-	char path[512];
+	char path[PATH_MAX];
 	dev_t dev;	/* of the hugetlbfs file under the stack */
 	ino_t ino;
 };
 
 static int file_make(struct file *f, const char *name)
 {
-	char low[512];
+	char low[PATH_MAX];
 	struct stat st;
 
-	snprintf(f->path, sizeof(f->path), "%s/%s", dir, name);
-	snprintf(low, sizeof(low), "%s/%s", lower, name);
+	if (nm_path_join(f->path, dir, name) || nm_path_join(low, lower, name))
+		return fail("%s/%s: %s", dir, name, strerror(errno));
 	unlink(f->path);
 	f->fd = open(f->path, O_RDWR | O_CREAT | O_EXCL, 0600);
 	if (f->fd < 0)
@@ -293,7 +287,7 @@ static int map_case(int flags, const char *name)
 		file_drop(&f);
 		return fail("reserve an area: %s", strerror(errno));
 	}
-	trace_clear();
+	nm_trace_clear();
 	p = mmap(at, 2 * hp, PROT_READ | PROT_WRITE, flags | MAP_FIXED, f.fd, 0);
 	if (p == MAP_FAILED) {
 		fail("mmap: %s", strerror(errno));
@@ -441,7 +435,7 @@ static int fail_nth_sweep(int flags, const char *name, int *aborts)
 		at = reserve_area(2, &base);
 		if (!at)
 			return fail("reserve an area: %s", strerror(errno));
-		trace_clear();
+		nm_trace_clear();
 		fail_nth_arm(nth, n);
 		p = mmap(at, 2 * hp, PROT_READ | PROT_WRITE, flags | MAP_FIXED,
 			 f.fd, 0);
@@ -505,7 +499,7 @@ static void outcome(const char *name, size_t len, long long off, long shift,
 	at = reserve_area(area, &base);
 	p = mmap(at + shift, len, PROT_READ | PROT_WRITE,
 		 MAP_SHARED | MAP_FIXED, f.fd, off);
-	printf("%s %s\n", name, p != MAP_FAILED ? "ok" : strerrorname_np(errno));
+	printf("%s %s\n", name, p != MAP_FAILED ? "ok" : nm_errno_name(errno));
 	free_area(base, area);
 	file_drop(&f);
 }
@@ -523,27 +517,33 @@ static int outcomes_case(void)
 	return pool_is(free0, rsvd0, "after the inputs");
 }
 
+struct map_at {
+	unsigned long addr;
+	dev_t dev;
+	ino_t ino;
+};
+
+static int find_map(const struct nm_map *m, void *arg)
+{
+	struct map_at *at = arg;
+
+	if (m->start != at->addr)
+		return 0;
+	at->dev = m->dev;
+	at->ino = m->ino;
+	return 1;
+}
+
 /* The dev:ino /proc/self/maps gives for the mapping at @addr. */
 static int maps_file(void *addr, dev_t *dev, ino_t *ino)
 {
-	char line[512];
-	unsigned long start, i;
-	unsigned int maj, min;
-	FILE *f = fopen("/proc/self/maps", "r");
-	int r = -1;
+	struct map_at at = { .addr = (unsigned long)addr };
 
-	if (!f)
+	if (nm_maps_walk(find_map, &at) != 1)
 		return -1;
-	while (fgets(line, sizeof(line), f))
-		if (sscanf(line, "%lx-%*x %*s %*x %x:%x %lu", &start, &maj,
-			   &min, &i) == 4 && start == (unsigned long)addr) {
-			*dev = makedev(maj, min);
-			*ino = i;
-			r = 0;
-			break;
-		}
-	fclose(f);
-	return r;
+	*dev = at.dev;
+	*ino = at.ino;
+	return 0;
 }
 
 static int shm_case(void)
@@ -562,7 +562,7 @@ static int shm_case(void)
 		     meminfo("HugePages_Rsvd") - rsvd0);
 		goto out;
 	}
-	trace_clear();
+	nm_trace_clear();
 	p = shmat(id, NULL, 0);
 	if (p == (void *)-1) {
 		fail("shmat: %s", strerror(errno));
@@ -613,7 +613,7 @@ static int shm_fail_nth_case(void)
 	}
 	shmdt(p);
 	for (n = 1; injected && n < 1000; n++) {
-		trace_clear();
+		nm_trace_clear();
 		fail_nth_arm(nth, n);
 		p = shmat(id, NULL, 0);
 		injected = fail_nth_disarm(nth);
@@ -668,7 +668,7 @@ static int memfd_case(void)
 		fail("ftruncate: %s", strerror(errno));
 		goto out;
 	}
-	trace_clear();
+	nm_trace_clear();
 	p = mmap(NULL, 2 * hp, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
 	if (p == MAP_FAILED) {
 		fail("mmap: %s", strerror(errno));
@@ -681,37 +681,60 @@ out:
 	return r ? r : pool_is(free0, rsvd0, "unmapped and closed");
 }
 
-static int usage(void)
-{
-	fputs("usage: nestmap-hugetlb shared|private|fork|mremap|fail-nth|outcomes DIR LOWER direct|compat\n"
-	      "       nestmap-hugetlb shm|shm-fail-nth|memfd\n", stderr);
-	return 2;
-}
+static const char usage[] =
+	"usage: nestmap-hugetlb shared|private|fork|mremap|fail-nth|outcomes DIR LOWER direct|compat\n"
+	"       nestmap-hugetlb shm|shm-fail-nth|memfd\n"
+	"  DIR      where files are made and mapped\n"
+	"  LOWER    the same directory on hugetlbfs itself\n"
+	"  direct|compat  the path the trace events must name\n"
+	"  -h, --help     this text\n"
+	"Exit status: 0 passed, 1 failed (the reason on stderr), 2 bad arguments.\n";
 
 int main(int argc, char **argv)
 {
+	static const struct option longopts[] = {
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 }
+	};
 	static const char *const names[] = {
 		"shared", "private", "fork", "mremap", "fail-nth", "outcomes",
 	};
-	const char *c = argc > 1 ? argv[1] : "";
-	bool dirless = !strcmp(c, "shm") || !strcmp(c, "shm-fail-nth") ||
-		       !strcmp(c, "memfd");
-	int i, which = -1;
+	const char *c;
+	bool dirless;
+	int i, opt, args, which = -1;
 
-	for (i = 0; i < (int)(sizeof(names) / sizeof(names[0])); i++)
+	nm_prog_init(argv, "nestmap-hugetlb", usage);
+	while ((opt = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
+		if (opt == 'h')
+			nm_help();
+		nm_usage_error(NULL);
+	}
+	if (optind >= argc)
+		nm_usage_error("missing case");
+	c = argv[optind];
+	args = argc - optind - 1;
+	dirless = !strcmp(c, "shm") || !strcmp(c, "shm-fail-nth") ||
+		  !strcmp(c, "memfd");
+	for (i = 0; i < (int)ARRAY_SIZE(names); i++)
 		if (!strcmp(c, names[i]))
 			which = i;
-	if (dirless ? argc != 2 :
-	    which < 0 || argc != 5 ||
-	    (strcmp(argv[4], "direct") && strcmp(argv[4], "compat")))
-		return usage();
+	if (!dirless && which < 0)
+		nm_usage_error("unknown case '%s'", c);
+	if (dirless && args)
+		nm_usage_error("%s takes no arguments", c);
+	if (!dirless && args != 3)
+		nm_usage_error("%s takes DIR LOWER direct|compat", c);
+	if (!dirless && strcmp(argv[optind + 3], "direct") &&
+	    strcmp(argv[optind + 3], "compat"))
+		nm_usage_error("the path is direct or compat, not '%s'",
+			       argv[optind + 3]);
 
 	hp = (size_t)meminfo("Hugepagesize") * 1024;
 	if (!hp)
 		return fail("no Hugepagesize in /proc/meminfo");
-	if (access(TRACE_EVENTS, F_OK))
-		return fail("no %s: the kernel lacks the series' trace events",
-			    TRACE_EVENTS);
+	if (!nm_trace_has_mmap_events())
+		return fail("no %s/events/mmap: the kernel lacks the series' trace events",
+			    NM_TRACEFS);
 
 	if (!strcmp(c, "memfd")) {
 		want_path = "direct";
@@ -723,9 +746,9 @@ int main(int argc, char **argv)
 	if (!strcmp(c, "shm-fail-nth"))
 		return shm_fail_nth_case();
 
-	dir = argv[2];
-	lower = argv[3];
-	want_path = argv[4];
+	dir = argv[optind + 1];
+	lower = argv[optind + 2];
+	want_path = argv[optind + 3];
 	switch (which) {
 	case 0:
 		return map_case(MAP_SHARED, "shared");

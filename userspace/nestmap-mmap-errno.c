@@ -24,7 +24,6 @@
 #include <fcntl.h>
 #include <getopt.h>
 #include <limits.h>
-#include <setjmp.h>
 #include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -33,6 +32,8 @@
 #include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
+
+#include "lib/nestmap-util.h"
 
 #ifndef MAP_FIXED_NOREPLACE
 #define MAP_FIXED_NOREPLACE	0x100000
@@ -47,7 +48,6 @@
 #define DATA_SIZE	(256 * 1024)
 #define PFN_SIZE	(64 * 1024)
 #define TIB		(1ULL << 40)
-#define ARRAY_SIZE(a)	(sizeof(a) / sizeof((a)[0]))
 
 /* How an input uses the mapping it got; plain inputs only read it. */
 enum special {
@@ -143,32 +143,17 @@ static const struct input inputs[] = {
 };
 
 static const char *dir, *nxdir;
-static sigjmp_buf probe_jmp;
 
-static void on_sigbus(int sig)
+/* One byte of a mapping as hex, or "SIGBUS"/"SIGSEGV" if it faults. */
+static const char *probe(const unsigned char *p, char *buf)
 {
-	siglongjmp(probe_jmp, sig);
-}
-
-/*
- * One byte of a mapping as hex, or "SIGBUS"/"SIGSEGV" if it faults. The
- * volatile read makes the access happen where the jump buffer is set.
- */
-static const char *probe(const volatile unsigned char *p, char *buf)
-{
-	int sig = sigsetjmp(probe_jmp, 1);
+	char val;
+	int sig = nm_touch((volatile char *)p, false, &val);
 
 	if (sig)
 		return sig == SIGBUS ? "SIGBUS" : "SIGSEGV";
-	snprintf(buf, 3, "%02x", *p);
+	snprintf(buf, 3, "%02x", (unsigned char)val);
 	return buf;
-}
-
-static const char *errno_name(int err)
-{
-	const char *name = strerrorname_np(err);
-
-	return name ? name : "E?";
 }
 
 /* "ok FIRST LAST" for a mapping of @len bytes at @p. */
@@ -188,9 +173,9 @@ static void print_ok(const char *name, const unsigned char *p, size_t len,
 static void print_err(const char *name, const char *step, int err)
 {
 	if (step)
-		printf("%s %s:%s\n", name, step, errno_name(err));
+		printf("%s %s:%s\n", name, step, nm_errno_name(err));
 	else
-		printf("%s %s\n", name, errno_name(err));
+		printf("%s %s\n", name, nm_errno_name(err));
 }
 
 /* Map one page of @fd at @off, at @addr with MAP_FIXED, or MAP_FAILED. */
@@ -321,14 +306,12 @@ static void run_input(const struct input *in)
 	close(fd);
 }
 
-static void usage(FILE *out)
-{
-	fprintf(out,
-		"usage: nestmap-mmap-errno [--noexec NXDIR] DIR\n"
-		"  DIR           holds data, rw, pfn and bad-complete (tests/vm/stacks.inc)\n"
-		"  --noexec NXDIR  the same files on a noexec mount\n"
-		"Prints one line per hostile mmap() input: NAME ERRNO or NAME ok ...\n");
-}
+static const char usage[] =
+	"usage: nestmap-mmap-errno [--noexec NXDIR] DIR\n"
+	"  DIR                 holds data, rw, pfn and bad-complete (tests/vm/stacks.inc)\n"
+	"  -n, --noexec NXDIR  the same files on a noexec mount\n"
+	"  -h, --help          this text\n"
+	"Prints one line per hostile mmap() input: NAME ERRNO or NAME ok ...\n";
 
 /* DIR must be a directory holding every file the inputs open. */
 static int check_dir(const char *d)
@@ -349,8 +332,7 @@ static int check_dir(const char *d)
 		return -1;
 	}
 	for (i = 0; i < ARRAY_SIZE(files); i++) {
-		snprintf(path, sizeof(path), "%s/%s", d, files[i]);
-		if (stat(path, &st)) {
+		if (nm_path_join(path, d, files[i]) || stat(path, &st)) {
 			fprintf(stderr, "nestmap-mmap-errno: %s: %s\n", path,
 				strerror(errno));
 			return -1;
@@ -366,27 +348,25 @@ int main(int argc, char *argv[])
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
 	};
-	struct sigaction sa = { .sa_handler = on_sigbus };
 	size_t i;
 	int opt;
 
+	nm_prog_init(argv, "nestmap-mmap-errno", usage);
 	while ((opt = getopt_long(argc, argv, "n:h", longopts, NULL)) != -1) {
 		switch (opt) {
 		case 'n':
 			nxdir = optarg;
 			break;
 		case 'h':
-			usage(stdout);
-			return 0;
+			nm_help();
 		default:
-			usage(stderr);
-			return 2;
+			nm_usage_error(NULL);
 		}
 	}
-	if (optind != argc - 1) {
-		usage(stderr);
-		return 2;
-	}
+	if (optind == argc)
+		nm_usage_error("missing DIR");
+	if (optind != argc - 1)
+		nm_usage_error("unexpected argument '%s'", argv[optind + 1]);
 	dir = argv[optind];
 	if (sysconf(_SC_PAGESIZE) != PG) {
 		fprintf(stderr, "nestmap-mmap-errno: needs 4 KiB pages\n");
@@ -395,8 +375,7 @@ int main(int argc, char *argv[])
 	if (check_dir(dir) || (nxdir && check_dir(nxdir)))
 		return 1;
 
-	sigaction(SIGBUS, &sa, NULL);
-	sigaction(SIGSEGV, &sa, NULL);
+	nm_touch_init();
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	for (i = 0; i < ARRAY_SIZE(inputs); i++) {
 		if (inputs[i].noexec && !nxdir)

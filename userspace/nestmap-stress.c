@@ -12,8 +12,10 @@
  *
  * Like nestmap-mmaptest it mounts nothing: tests/vm/stress.sh and
  * tests/vm/revoke-race.sh mount the stack and name the directories. Output
- * is KTAP-style ("ok N name", "not ok N name", "# diagnostics"); the exit
- * status is 0 if every check passed, 1 if one failed, 2 on bad arguments.
+ * is KTAP like kselftest's: "TAP version 13", the plan "1..N", "ok N name",
+ * "not ok N name", "# diagnostics", "Bail out!" when a run cannot go on,
+ * and a "# Totals:" line last; the exit status is 0 if every check passed,
+ * 1 if one failed, 2 on bad arguments.
  * Both subcommands are bounded by --seconds and --iterations, and a
  * watchdog ends the process if a bound is ever missed.
  */
@@ -24,7 +26,6 @@
 #include <getopt.h>
 #include <limits.h>
 #include <pthread.h>
-#include <setjmp.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdatomic.h>
@@ -41,7 +42,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "../fs/hookfs/hookfs_uapi.h"
+#include "lib/nestmap-util.h"
 
 #define INJECT_ERRNO	ENOSPC	/* what the knob thread injects */
 #define MAX_ERRNO_SEEN	160
@@ -50,7 +51,9 @@
 #define RACE_PAGES	4
 #define WATCHDOG_GRACE	60	/* seconds beyond --seconds */
 #define RACE_PATTERN	'R'
-#define ARRAY_SIZE(a)	(sizeof(a) / sizeof((a)[0]))
+/* Result lines of each subcommand: the KTAP plan. */
+#define STRESS_RESULTS	5
+#define RACE_RESULTS	7
 
 static struct {
 	const char *cmd;
@@ -60,7 +63,7 @@ static struct {
 	const char *hookfs_dev;
 	const char *path_flag;		/* "direct" or "compat", or NULL */
 	char dbg[PATH_MAX];		/* debugfs dir of the hookfs sb */
-	char tracefs[64];		/* "" without the series' events */
+	bool trace;			/* the series' events are there */
 	dev_t dev;
 	unsigned int seconds;
 	unsigned long iterations;
@@ -77,30 +80,38 @@ static struct {
 
 static int ktap_n;
 static int ktap_failed;
+static int ktap_skipped;
+
+/* One output line: @prefix, then the stack's label, @sep and the text. */
+static void out_line(const char *prefix, const char *sep, const char *fmt,
+		     va_list ap)
+{
+	printf("%s%s%s", prefix, cfg.stack, sep);
+	vprintf(fmt, ap);
+	putchar('\n');
+	fflush(stdout);
+}
 
 static void diag(const char *fmt, ...)
 {
 	va_list ap;
 
-	printf("# %s: ", cfg.stack);
 	va_start(ap, fmt);
-	vprintf(fmt, ap);
+	out_line("# ", ": ", fmt, ap);
 	va_end(ap);
-	putchar('\n');
-	fflush(stdout);
 }
 
 /* One result line; returns ok so that callers can chain. */
 static bool result(bool ok, const char *fmt, ...)
 {
+	char prefix[32];
 	va_list ap;
 
-	printf("%sok %d %s/", ok ? "" : "not ", ++ktap_n, cfg.stack);
+	snprintf(prefix, sizeof(prefix), "%sok %d ", ok ? "" : "not ",
+		 ++ktap_n);
 	va_start(ap, fmt);
-	vprintf(fmt, ap);
+	out_line(prefix, "/", fmt, ap);
 	va_end(ap);
-	putchar('\n');
-	fflush(stdout);
 	if (!ok)
 		ktap_failed++;
 	return ok;
@@ -110,14 +121,35 @@ static void skip_result(const char *name, const char *why)
 {
 	printf("ok %d %s/%s # SKIP %s\n", ++ktap_n, cfg.stack, name, why);
 	fflush(stdout);
+	ktap_skipped++;
 }
 
-static uint64_t now_ns(void)
+static void ktap_start(int plan)
 {
-	struct timespec ts;
+	printf("TAP version 13\n1..%d\n", plan);
+	fflush(stdout);
+}
 
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ull + ts.tv_nsec;
+/* The kselftest totals; returns the exit status. */
+static int ktap_finish(void)
+{
+	printf("# Totals: pass:%d fail:%d xfail:0 xpass:0 skip:%d error:0\n",
+	       ktap_n - ktap_failed - ktap_skipped, ktap_failed,
+	       ktap_skipped);
+	fflush(stdout);
+	return ktap_failed ? 1 : 0;
+}
+
+/* The run cannot go on: "Bail out!", the totals so far, exit 1. */
+static int bail(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	out_line("Bail out! ", "/", fmt, ap);
+	va_end(ap);
+	ktap_finish();
+	return 1;
 }
 
 static void sleep_ms(unsigned int ms)
@@ -139,184 +171,48 @@ static unsigned int rnd(uint64_t *state)
 	return (unsigned int)(x >> 16);
 }
 
-static int write_file(const char *path, const char *s)
-{
-	int fd = open(path, O_WRONLY | O_TRUNC | O_CLOEXEC);
-	ssize_t n;
-	int err;
-
-	if (fd < 0)
-		return -errno;
-	n = write(fd, s, strlen(s));
-	err = n < 0 ? -errno : 0;
-	close(fd);
-	return err;
-}
-
-/* A whole small or pseudo file, NUL-terminated, or NULL. */
-static char *slurp(const char *path)
-{
-	size_t len = 0, cap = 1 << 16;
-	char *buf = malloc(cap + 1), *grown;
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-	ssize_t n;
-
-	if (fd < 0 || !buf)
-		goto fail;
-	while ((n = read(fd, buf + len, cap - len)) > 0) {
-		len += n;
-		if (len < cap)
-			continue;
-		grown = realloc(buf, 2 * cap + 1);
-		if (!grown)
-			goto fail;
-		buf = grown;
-		cap *= 2;
-	}
-	if (n < 0)
-		goto fail;
-	close(fd);
-	buf[len] = '\0';
-	return buf;
-fail:
-	free(buf);
-	if (fd >= 0)
-		close(fd);
-	return NULL;
-}
-
-static void join_path(char *out, const char *dir, const char *name)
-{
-	if (snprintf(out, PATH_MAX, "%s/%s", dir, name) >= PATH_MAX)
-		out[0] = '\0';
-}
-
-/* ---- hookfs debugfs ---- */
-
-enum {
-	ST_PREPARE, ST_PREPARE_FAILED, ST_COMPLETE, ST_ABORT,
-	ST_COMPLETE_FAILED, ST_MISMATCH, ST_OUTSTANDING, ST_PREPOPULATED,
-	ST_UNLINKED, ST_PRIVATE, NR_ST
-};
-
-static const char *const st_names[NR_ST] = {
-	"prepare", "prepare_failed", "complete", "abort", "complete_failed",
-	"context_mismatch", "contexts_outstanding", "pages_prepopulated",
-	"complete_unlinked", "private_outstanding",
-};
-
-struct hstats {
-	long v[NR_ST];
-};
-
-static int stats_read(struct hstats *s)
-{
-	char path[PATH_MAX], *text, *line, *save = NULL, name[64];
-	int seen = 0, i;
-	long val;
-
-	join_path(path, cfg.dbg, "stats");
-	text = slurp(path);
-	if (!text)
-		return -1;
-	for (line = strtok_r(text, "\n", &save); line;
-	     line = strtok_r(NULL, "\n", &save)) {
-		if (sscanf(line, "%63s %ld", name, &val) != 2)
-			continue;
-		for (i = 0; i < NR_ST; i++) {
-			if (strcmp(name, st_names[i]) == 0) {
-				s->v[i] = val;
-				seen |= 1 << i;
-			}
-		}
-	}
-	free(text);
-	return seen == (1 << NR_ST) - 1 ? 0 : -1;
-}
-
 static int knob(const char *name, const char *value)
 {
-	char path[PATH_MAX];
-
-	join_path(path, cfg.dbg, name);
-	return write_file(path, value);
+	return nm_hookfs_knob(cfg.dbg, name, value);
 }
 
 static const char *const delay_knobs[] = {
-	"prepare_delay_ms", "complete_delay_ms", "populated_delay_ms",
+	HOOKFS_KNOB_PREPARE_DELAY_MS, HOOKFS_KNOB_COMPLETE_DELAY_MS,
+	HOOKFS_KNOB_POPULATED_DELAY_MS,
 };
 
-static void knobs_clear(void)
-{
-	unsigned int i;
-
-	knob("fail_prepare", "0 0");
-	knob("fail_complete", "0 0");
-	knob("fail_action", "0 0");
-	for (i = 0; i < ARRAY_SIZE(delay_knobs); i++)
-		knob(delay_knobs[i], "0");
-}
+/* How much counter @x of hookfs's stats moved from @a to @b. */
+#define DELTA(a, b, x)	((b)->v[HOOKFS_STAT_##x] - (a)->v[HOOKFS_STAT_##x])
 
 /* The pairing every run must end with; prints the deltas. */
-static bool stats_paired(const struct hstats *a, const struct hstats *b,
-			 const char *name)
+static bool stats_paired(const struct nm_hookfs_stats *a,
+			 const struct nm_hookfs_stats *b, const char *name)
 {
-	long d[NR_ST];
+	long prepare = DELTA(a, b, PREPARE);
+	long ended = DELTA(a, b, COMPLETE) + DELTA(a, b, COMPLETE_FAILED) +
+		     DELTA(a, b, ABORT);
+	long outstanding = b->v[HOOKFS_STAT_CONTEXTS_OUTSTANDING];
 	bool ok;
-	int i;
 
-	for (i = 0; i < NR_ST; i++)
-		d[i] = b->v[i] - a->v[i];
 	diag("hookfs stats delta: prepare=%ld prepare_failed=%ld complete=%ld complete_failed=%ld abort=%ld context_mismatch=%ld pages_prepopulated=%ld complete_unlinked=%ld private_outstanding=%ld; contexts_outstanding=%ld",
-	     d[ST_PREPARE], d[ST_PREPARE_FAILED], d[ST_COMPLETE],
-	     d[ST_COMPLETE_FAILED], d[ST_ABORT], d[ST_MISMATCH],
-	     d[ST_PREPOPULATED], d[ST_UNLINKED], d[ST_PRIVATE],
-	     b->v[ST_OUTSTANDING]);
+	     prepare, DELTA(a, b, PREPARE_FAILED), DELTA(a, b, COMPLETE),
+	     DELTA(a, b, COMPLETE_FAILED), DELTA(a, b, ABORT),
+	     DELTA(a, b, CONTEXT_MISMATCH), DELTA(a, b, PAGES_PREPOPULATED),
+	     DELTA(a, b, COMPLETE_UNLINKED), DELTA(a, b, PRIVATE_OUTSTANDING),
+	     outstanding);
 	/* Everything is unmapped by now: no private data may be left. */
-	ok = d[ST_PREPARE] == d[ST_COMPLETE] + d[ST_COMPLETE_FAILED] +
-			      d[ST_ABORT] &&
-	     b->v[ST_OUTSTANDING] == 0 && d[ST_MISMATCH] == 0 &&
-	     d[ST_UNLINKED] == 0 && d[ST_PRIVATE] == 0;
+	ok = prepare == ended && outstanding == 0 &&
+	     DELTA(a, b, CONTEXT_MISMATCH) == 0 &&
+	     DELTA(a, b, COMPLETE_UNLINKED) == 0 &&
+	     DELTA(a, b, PRIVATE_OUTSTANDING) == 0;
 	return result(ok, "%s prepare=%ld == complete+complete_failed+abort=%ld, outstanding=%ld, mismatch=%ld, unlinked=%ld, private leaked=%ld",
-		      name, d[ST_PREPARE],
-		      d[ST_COMPLETE] + d[ST_COMPLETE_FAILED] + d[ST_ABORT],
-		      b->v[ST_OUTSTANDING], d[ST_MISMATCH], d[ST_UNLINKED],
-		      d[ST_PRIVATE]);
+		      name, prepare, ended, outstanding,
+		      DELTA(a, b, CONTEXT_MISMATCH),
+		      DELTA(a, b, COMPLETE_UNLINKED),
+		      DELTA(a, b, PRIVATE_OUTSTANDING));
 }
 
-/* ---- faults: a touch of a revoked or truncated page may SIGBUS ---- */
-
-static __thread sigjmp_buf fault_jmp;
-static __thread volatile sig_atomic_t fault_armed;
-
-static void fault_handler(int sig)
-{
-	if (!fault_armed) {
-		/* Not one of our touches: a real bug, die of it. */
-		signal(sig, SIG_DFL);
-		raise(sig);
-		return;
-	}
-	fault_armed = 0;
-	siglongjmp(fault_jmp, sig);
-}
-
-/* Read (and maybe rewrite) the byte at p: 0, or the signal it raised. */
-static int touch(volatile char *p, bool write, char *val)
-{
-	int sig;
-
-	/* SA_NODEFER: no signal mask to restore, so no syscall here. */
-	sig = sigsetjmp(fault_jmp, 0);
-	if (sig)
-		return sig;
-	fault_armed = 1;
-	*val = *p;
-	if (write)
-		*p = *val;
-	fault_armed = 0;
-	return 0;
-}
+/* ---- a touch of a revoked or truncated page may SIGBUS: nm_touch() ---- */
 
 static void watchdog(int sig)
 {
@@ -330,11 +226,7 @@ static void watchdog(int sig)
 
 static void install_handlers(void)
 {
-	struct sigaction sa = { .sa_handler = fault_handler,
-				.sa_flags = SA_NODEFER };
-
-	sigaction(SIGBUS, &sa, NULL);
-	sigaction(SIGSEGV, &sa, NULL);
+	nm_touch_init();
 	signal(SIGALRM, watchdog);
 	alarm(cfg.seconds + WATCHDOG_GRACE);
 }
@@ -343,18 +235,13 @@ static void install_handlers(void)
 
 static void trace_setup(void)
 {
-	char path[PATH_MAX];
-
-	if (access("/sys/kernel/tracing/events/mmap/mmap_complete", F_OK))
+	cfg.trace = nm_trace_has_mmap_events();
+	if (!cfg.trace)
 		return;
-	snprintf(cfg.tracefs, sizeof(cfg.tracefs), "/sys/kernel/tracing");
-	join_path(path, cfg.tracefs, "events/mmap/enable");
-	write_file(path, "1");
+	nm_trace_write("events/mmap/enable", "1");
 	/* prepare and its complete may run on different CPUs */
-	join_path(path, cfg.tracefs, "trace_clock");
-	write_file(path, "global");
-	join_path(path, cfg.tracefs, "trace");
-	write_file(path, "");
+	nm_trace_write("trace_clock", "global");
+	nm_trace_clear();
 }
 
 /* Events lost since the last clear: overruns plus dropped ones. */
@@ -365,9 +252,9 @@ static long trace_lost(void)
 	int cpu;
 
 	for (cpu = 0; cpu < 64; cpu++) {
-		snprintf(path, sizeof(path), "%s/per_cpu/cpu%d/stats",
-			 cfg.tracefs, cpu);
-		text = slurp(path);
+		snprintf(path, sizeof(path), NM_TRACEFS "/per_cpu/cpu%d/stats",
+			 cpu);
+		text = nm_read_file(path);
 		if (!text)
 			continue;
 		p = strstr(text, "overrun:");
@@ -438,57 +325,45 @@ static void pend_add(struct tally *t, const char *ctx)
  * Count this superblock's hook events and pair them by context: a prepare
  * that succeeded opens its context, the complete or abort closes it.
  */
+static int tally_event(const struct nm_mmap_event *ev, void *arg)
+{
+	struct tally *t = arg;
+
+	if (ev->dev != cfg.dev)
+		return 0;
+	if (cfg.path_flag && strcmp(ev->path, cfg.path_flag))
+		t->wrong_path++;
+	switch (ev->hook) {
+	case NM_HOOK_PREPARE:
+		if (ev->ret) {
+			t->prep_fail++;
+		} else {
+			t->prep_ok++;
+			pend_add(t, ev->ctx);
+		}
+		return 0;
+	case NM_HOOK_COMPLETE:
+		if (ev->ret)
+			t->comp_fail++;
+		else
+			t->comp_ok++;
+		break;
+	case NM_HOOK_ABORT:
+		t->abort++;
+		break;
+	}
+	if (!pend_take(t, ev->ctx))
+		t->unpaired++;
+	return 0;
+}
+
 static int trace_tally(struct tally *t)
 {
-	char path[PATH_MAX], *text, *line, *save = NULL, *ev;
-	char ctx[32], pathf[16];
-	unsigned int maj, min, i;
-	unsigned long ino, start, end;
-	int ret;
+	unsigned int i;
 
 	memset(t, 0, sizeof(*t));
-	join_path(path, cfg.tracefs, "trace");
-	text = slurp(path);
-	if (!text)
+	if (nm_trace_walk(tally_event, t))
 		return -1;
-	for (line = strtok_r(text, "\n", &save); line;
-	     line = strtok_r(NULL, "\n", &save)) {
-		ev = strstr(line, " mmap_");
-		if (!ev || line[0] == '#' || !strchr(ev, ':'))
-			continue;
-		ev++;
-		if (sscanf(strchr(ev, ':') + 1,
-			   " dev=%u:%u ino=%lu start=%lx end=%lx ctx=%31s ret=%d path=%15s",
-			   &maj, &min, &ino, &start, &end, ctx, &ret,
-			   pathf) != 8)
-			continue;
-		if (makedev(maj, min) != cfg.dev)
-			continue;
-		if (cfg.path_flag && strcmp(pathf, cfg.path_flag))
-			t->wrong_path++;
-		if (strncmp(ev, "mmap_prepare:", 13) == 0) {
-			if (ret) {
-				t->prep_fail++;
-			} else {
-				t->prep_ok++;
-				pend_add(t, ctx);
-			}
-			continue;
-		}
-		if (strncmp(ev, "mmap_complete:", 14) == 0) {
-			if (ret)
-				t->comp_fail++;
-			else
-				t->comp_ok++;
-		} else if (strncmp(ev, "mmap_abort:", 11) == 0) {
-			t->abort++;
-		} else {
-			continue;
-		}
-		if (!pend_take(t, ctx))
-			t->unpaired++;
-	}
-	free(text);
 	for (i = 0; i < PEND_BUCKETS; i++) {
 		while (t->bucket[i]) {
 			struct pend *p = t->bucket[i];
@@ -502,14 +377,15 @@ static int trace_tally(struct tally *t)
 }
 
 /* Trace events and stats deltas must tell the same story. */
-static void trace_check(const struct hstats *a, const struct hstats *b,
-			long lost_before, const char *name)
+static void trace_check(const struct nm_hookfs_stats *a,
+			const struct nm_hookfs_stats *b, long lost_before,
+			const char *name)
 {
 	struct tally t;
 	long lost;
 	bool ok;
 
-	if (!cfg.tracefs[0]) {
+	if (!cfg.trace) {
 		skip_result(name, "no mmap trace events in this kernel");
 		return;
 	}
@@ -527,12 +403,11 @@ static void trace_check(const struct hstats *a, const struct hstats *b,
 	diag("trace: prepare=%ld prepare_failed=%ld complete=%ld complete_failed=%ld abort=%ld unpaired_end=%ld double_prepare=%ld left_pending=%ld wrong_path=%ld",
 	     t.prep_ok, t.prep_fail, t.comp_ok, t.comp_fail, t.abort,
 	     t.unpaired, t.double_prepare, t.left_pending, t.wrong_path);
-	ok = t.prep_ok == b->v[ST_PREPARE] - a->v[ST_PREPARE] &&
-	     t.prep_fail == b->v[ST_PREPARE_FAILED] - a->v[ST_PREPARE_FAILED] &&
-	     t.comp_ok == b->v[ST_COMPLETE] - a->v[ST_COMPLETE] &&
-	     t.comp_fail == b->v[ST_COMPLETE_FAILED] -
-			    a->v[ST_COMPLETE_FAILED] &&
-	     t.abort == b->v[ST_ABORT] - a->v[ST_ABORT] &&
+	ok = t.prep_ok == DELTA(a, b, PREPARE) &&
+	     t.prep_fail == DELTA(a, b, PREPARE_FAILED) &&
+	     t.comp_ok == DELTA(a, b, COMPLETE) &&
+	     t.comp_fail == DELTA(a, b, COMPLETE_FAILED) &&
+	     t.abort == DELTA(a, b, ABORT) &&
 	     !t.unpaired && !t.double_prepare && !t.left_pending &&
 	     !t.wrong_path;
 	result(ok, "%s events=%ld", name,
@@ -541,33 +416,25 @@ static void trace_check(const struct hstats *a, const struct hstats *b,
 
 /* ---- /proc/self/maps ---- */
 
+static int leftover(const struct nm_map *m, void *arg)
+{
+	int *left = arg;
+
+	if (m->dev == cfg.dev ||
+	    strncmp(m->path, cfg.dir, strlen(cfg.dir)) == 0 ||
+	    strncmp(m->path, cfg.lower_dir, strlen(cfg.lower_dir)) == 0) {
+		diag("left over: %s", m->line);
+		(*left)++;
+	}
+	return 0;
+}
+
 /* Mappings left of the hookfs sb or of the stack's directories. */
 static int maps_leftovers(void)
 {
-	char *maps = slurp("/proc/self/maps"), *line, *save = NULL;
-	size_t dlen = strlen(cfg.dir), llen = strlen(cfg.lower_dir);
-	unsigned int maj, min;
-	int pos, left = 0;
-	char *path;
+	int left = 0;
 
-	if (!maps)
-		return -1;
-	for (line = strtok_r(maps, "\n", &save); line;
-	     line = strtok_r(NULL, "\n", &save)) {
-		pos = 0;
-		if (sscanf(line, "%*x-%*x %*s %*x %x:%x %*u %n", &maj, &min,
-			   &pos) < 2)
-			continue;
-		path = pos ? line + pos : "";
-		if (makedev(maj, min) == cfg.dev ||
-		    strncmp(path, cfg.dir, dlen) == 0 ||
-		    strncmp(path, cfg.lower_dir, llen) == 0) {
-			diag("left over: %s", line);
-			left++;
-		}
-	}
-	free(maps);
-	return left;
+	return nm_maps_walk(leftover, &left) ? -1 : left;
 }
 
 /* ---- stress ---- */
@@ -610,7 +477,7 @@ static uint64_t deadline;
 
 static bool time_up(void)
 {
-	return now_ns() >= deadline;
+	return nm_now_ns() >= deadline;
 }
 
 static void touch_all(struct worker *w, char *p, size_t len, bool write)
@@ -620,7 +487,7 @@ static void touch_all(struct worker *w, char *p, size_t len, bool write)
 	int sig;
 
 	for (off = 0; off < len; off += cfg.page) {
-		sig = touch(p + off, write, &val);
+		sig = nm_touch(p + off, write, &val);
 		w->ops[OP_TOUCH]++;
 		if (sig == SIGBUS)
 			w->ops[OP_SIGBUS]++;
@@ -772,7 +639,8 @@ static void *revoker(void *arg)
 static void *knob_toggler(void *arg)
 {
 	static const char *const fails[] = {
-		"fail_prepare", "fail_complete", "fail_action",
+		HOOKFS_KNOB_FAIL_PREPARE, HOOKFS_KNOB_FAIL_COMPLETE,
+		HOOKFS_KNOB_FAIL_ACTION,
 	};
 	struct chaos *c = arg;
 	char val[32];
@@ -784,14 +652,14 @@ static void *knob_toggler(void *arg)
 		if (r < 6)
 			c->errors += !!knob(fails[r % 3], val);
 		else if (r < 10)
-			c->errors += !!knob("prepopulate",
+			c->errors += !!knob(HOOKFS_KNOB_PREPOPULATE,
 					    r % 2 && !cfg.no_prepopulate ?
 					    "1" : "0");
 		else if (r == 10)
 			c->errors += !!knob(delay_knobs[rnd(&c->seed) % 3],
 					    "1");
 		else if (r < 13)
-			knobs_clear();
+			nm_hookfs_knobs_clear(cfg.dbg);
 		c->count++;
 		sleep_ms(1 + rnd(&c->seed) % 4);
 	}
@@ -802,7 +670,8 @@ static int open_in(const char *dir, const char *name, int flags)
 {
 	char path[PATH_MAX];
 
-	join_path(path, dir, name);
+	if (nm_path_join(path, dir, name))
+		return -1;
 	return open(path, flags | O_CLOEXEC);
 }
 
@@ -816,7 +685,7 @@ static int cmd_stress(void)
 						    "revoke+restore",
 						    "knob" };
 	long ops[NR_OPS] = { 0 }, err[MAX_ERRNO_SEEN] = { 0 }, inj, other;
-	struct hstats before, after;
+	struct nm_hookfs_stats before, after;
 	char prepop[8] = "0", line[1024], path[PATH_MAX], *text;
 	unsigned int t, i, f;
 	long lost = 0;
@@ -825,9 +694,9 @@ static int cmd_stress(void)
 	int left;
 
 	if (!w)
-		return 1;
-	join_path(path, cfg.dbg, "prepopulate");
-	text = slurp(path);
+		return bail("stress-setup (out of memory)");
+	nm_path_join(path, cfg.dbg, HOOKFS_KNOB_PREPOPULATE);
+	text = nm_read_file(path);
 	if (text) {
 		prepop[0] = text[0] == '1' ? '1' : '0';
 		free(text);
@@ -837,34 +706,30 @@ static int cmd_stress(void)
 	ch[2].fd = -1;
 	/* Every mapper thread opens the files itself: many opens at once. */
 	for (t = 0; t < cfg.threads; t++) {
-		w[t].seed = 0x9e3779b97f4a7c15ull * (t + 1) ^ now_ns();
+		w[t].seed = 0x9e3779b97f4a7c15ull * (t + 1) ^ nm_now_ns();
 		for (f = 0; f < NR_FILES; f++) {
 			w[t].fd[f] = f == F_RW && !cfg.rw ? -1 :
 				open_in(cfg.dir, files[f].name,
 					f == F_RW ? O_RDWR : O_RDONLY);
-			if (w[t].fd[f] < 0 && (f != F_RW || cfg.rw)) {
-				result(false, "stress-setup: thread %u: open %s/%s: %s",
-				       t, cfg.dir, files[f].name,
-				       strerror(errno));
-				return 1;
-			}
+			if (w[t].fd[f] < 0 && (f != F_RW || cfg.rw))
+				return bail("stress-setup: thread %u: open %s/%s: %s",
+					    t, cfg.dir, files[f].name,
+					    strerror(errno));
 		}
 	}
-	if (ch[0].fd < 0 || ch[1].fd < 0 || stats_read(&before)) {
-		result(false, "stress-setup: lower files or hookfs stats missing");
-		return 1;
-	}
-	if (cfg.tracefs[0]) {
-		join_path(path, cfg.tracefs, "trace");
-		write_file(path, "");
+	if (ch[0].fd < 0 || ch[1].fd < 0 ||
+	    nm_hookfs_stats_read(cfg.dbg, &before))
+		return bail("stress-setup: lower files or hookfs stats missing");
+	if (cfg.trace) {
+		nm_trace_clear();
 		lost = trace_lost();
 	}
 
 	diag("stress: %u mapper threads, truncate, revoke and knob threads, %u s or %lu mmaps per thread",
 	     cfg.threads, cfg.seconds, cfg.iterations);
-	deadline = now_ns() + cfg.seconds * 1000000000ull;
+	deadline = nm_now_ns() + cfg.seconds * 1000000000ull;
 	for (i = 0; i < 3; i++) {
-		ch[i].seed = now_ns() ^ (i + 1) * 0x5851f42d4c957f2dull;
+		ch[i].seed = nm_now_ns() ^ (i + 1) * 0x5851f42d4c957f2dull;
 		pthread_create(&ch[i].tid, NULL, chaos_fn[i], &ch[i]);
 	}
 	for (t = 0; t < cfg.threads; t++)
@@ -876,8 +741,8 @@ static int cmd_stress(void)
 		pthread_join(ch[i].tid, NULL);
 
 	/* Unconsumed failures and delays must not leak into the next run. */
-	knobs_clear();
-	knob("prepopulate", prepop);
+	nm_hookfs_knobs_clear(cfg.dbg);
+	knob(HOOKFS_KNOB_PREPOPULATE, prepop);
 	ioctl(ch[1].fd, HOOKFS_IOC_RESTORE);
 	if (ftruncate(ch[0].fd, (off_t)TRUNC_PAGES * cfg.page))
 		diag("cannot restore the size of %s", files[F_TRUNC].name);
@@ -910,10 +775,8 @@ static int cmd_stress(void)
 			other += err[i];
 	}
 
-	if (stats_read(&after)) {
-		result(false, "stress-stats (cannot read hookfs stats)");
-		return 1;
-	}
+	if (nm_hookfs_stats_read(cfg.dbg, &after))
+		return bail("stress-stats (cannot read hookfs stats)");
 	result(ops[OP_MMAP_OK] > 0 && ops[OP_FORK] > 0 && ops[OP_MREMAP] > 0 &&
 	       ch[0].count > 0 && ch[1].count > 0 && ch[2].count > 0 &&
 	       !ch[0].errors && !ch[1].errors && !ch[2].errors,
@@ -928,18 +791,18 @@ static int cmd_stress(void)
 	 * a failed one (only injected failures are expected) had a failed
 	 * prepare, a failed complete or an abort.
 	 */
-	inj = (after.v[ST_PREPARE_FAILED] - before.v[ST_PREPARE_FAILED]) +
-	      (after.v[ST_COMPLETE_FAILED] - before.v[ST_COMPLETE_FAILED]) +
-	      (after.v[ST_ABORT] - before.v[ST_ABORT]);
-	ok = ops[OP_MMAP_OK] == after.v[ST_COMPLETE] - before.v[ST_COMPLETE] &&
+	inj = DELTA(&before, &after, PREPARE_FAILED) +
+	      DELTA(&before, &after, COMPLETE_FAILED) +
+	      DELTA(&before, &after, ABORT);
+	ok = ops[OP_MMAP_OK] == DELTA(&before, &after, COMPLETE) &&
 	     err[INJECT_ERRNO] == inj && other == 0 && !ops[OP_FORK_BAD] &&
 	     !ops[OP_SIGSEGV] && !ops[OP_MUNMAP_FAIL];
 	diag("injected failures seen by hookfs: prepare_failed=%ld complete_failed=%ld abort=%ld",
-	     after.v[ST_PREPARE_FAILED] - before.v[ST_PREPARE_FAILED],
-	     after.v[ST_COMPLETE_FAILED] - before.v[ST_COMPLETE_FAILED],
-	     after.v[ST_ABORT] - before.v[ST_ABORT]);
+	     DELTA(&before, &after, PREPARE_FAILED),
+	     DELTA(&before, &after, COMPLETE_FAILED),
+	     DELTA(&before, &after, ABORT));
 	result(ok, "stress-calls-agree ok=%ld complete=%ld failed(%s)=%ld hook_failures=%ld other_errors=%ld",
-	       ops[OP_MMAP_OK], after.v[ST_COMPLETE] - before.v[ST_COMPLETE],
+	       ops[OP_MMAP_OK], DELTA(&before, &after, COMPLETE),
 	       strerror(INJECT_ERRNO), err[INJECT_ERRNO], inj, other);
 	trace_check(&before, &after, lost, "stress-trace-agrees");
 	left = maps_leftovers();
@@ -947,7 +810,7 @@ static int cmd_stress(void)
 	close(ch[0].fd);
 	close(ch[1].fd);
 	free(w);
-	return ktap_failed ? 1 : 0;
+	return ktap_finish();
 }
 
 /* ---- race ---- */
@@ -959,7 +822,7 @@ static const char *const window_names[NR_WINDOWS] = {
 };
 
 static const char *const window_knob[NR_WINDOWS] = {
-	NULL, "complete_delay_ms", "populated_delay_ms",
+	NULL, HOOKFS_KNOB_COMPLETE_DELAY_MS, HOOKFS_KNOB_POPULATED_DELAY_MS,
 };
 
 static struct {
@@ -974,7 +837,7 @@ static struct {
 
 static void spin_until(uint64_t t)
 {
-	while (now_ns() < t)
+	while (nm_now_ns() < t)
 		;
 }
 
@@ -987,11 +850,11 @@ static void *race_revoker(void *arg)
 		pthread_barrier_wait(&rc.go);
 		if (rc.quit)
 			return NULL;
-		go = now_ns();
+		go = nm_now_ns();
 		spin_until(go + (rc.span_ns ? rnd(&rc.seed) % rc.span_ns : 0));
-		rc.r0 = now_ns();
+		rc.r0 = nm_now_ns();
 		rc.err = ioctl(rc.lower_fd, HOOKFS_IOC_REVOKE) ? errno : 0;
-		rc.r1 = now_ns();
+		rc.r1 = nm_now_ns();
 		pthread_barrier_wait(&rc.done);
 	}
 }
@@ -1008,7 +871,7 @@ static int readable_pages(char *p, long *old_data)
 	char val;
 
 	for (i = 0; i < RACE_PAGES; i++) {
-		if (touch(p + i * cfg.page, false, &val))
+		if (nm_touch(p + i * cfg.page, false, &val))
 			continue;
 		n++;
 		if (val == RACE_PATTERN)
@@ -1027,9 +890,9 @@ static void race_attempt(int fd, struct race_count *c)
 
 	ioctl(rc.lower_fd, HOOKFS_IOC_RESTORE);
 	pthread_barrier_wait(&rc.go);
-	t0 = now_ns();
+	t0 = nm_now_ns();
 	p = mmap(NULL, len, PROT_READ, MAP_SHARED, fd, 0);
-	t1 = now_ns();
+	t1 = nm_now_ns();
 	pthread_barrier_wait(&rc.done);
 	c->attempts++;
 	if (rc.err)
@@ -1081,7 +944,7 @@ static bool race_control(int fd)
 static int cmd_race(void)
 {
 	struct race_count total = { 0 }, c;
-	struct hstats before, after;
+	struct nm_hookfs_stats before, after;
 	char pattern[RACE_PAGES * 4096];
 	unsigned long per_window = cfg.iterations / NR_WINDOWS;
 	uint64_t window_ns = cfg.seconds * 1000000000ull / NR_WINDOWS, end;
@@ -1089,39 +952,33 @@ static int cmd_race(void)
 	struct stat st;
 	int fd, i;
 
-	if (cfg.page > 4096) {
-		result(false, "race-setup (page size %ld)", cfg.page);
-		return 1;
-	}
+	if (cfg.page > 4096)
+		return bail("race-setup (page size %ld)", cfg.page);
 	rc.lower_fd = open_in(cfg.lower_dir, files[F_REVOCABLE].name, O_RDWR);
 	fd = open_in(cfg.dir, files[F_REVOCABLE].name, O_RDONLY);
 	if (rc.lower_fd < 0 || fd < 0 || fstat(rc.lower_fd, &st) ||
-	    st.st_size < RACE_PAGES * cfg.page) {
-		result(false, "race-setup (%s/%s needs %d pages, on both paths)",
-		       cfg.lower_dir, files[F_REVOCABLE].name, RACE_PAGES);
-		return 1;
-	}
+	    st.st_size < RACE_PAGES * cfg.page)
+		return bail("race-setup (%s/%s needs %d pages, on both paths)",
+			    cfg.lower_dir, files[F_REVOCABLE].name, RACE_PAGES);
 	memset(pattern, RACE_PATTERN, sizeof(pattern));
 	if (pwrite(rc.lower_fd, pattern, RACE_PAGES * cfg.page, 0) !=
-	    RACE_PAGES * cfg.page || stats_read(&before)) {
-		result(false, "race-setup (cannot fill the file or read stats)");
-		return 1;
-	}
-	knobs_clear();
+	    RACE_PAGES * cfg.page || nm_hookfs_stats_read(cfg.dbg, &before))
+		return bail("race-setup (cannot fill the file or read stats)");
+	nm_hookfs_knobs_clear(cfg.dbg);
 	race_control(fd);
 
-	rc.seed = now_ns() | 1;
+	rc.seed = nm_now_ns() | 1;
 	pthread_barrier_init(&rc.go, NULL, 2);
 	pthread_barrier_init(&rc.done, NULL, 2);
 	pthread_create(&tid, NULL, race_revoker, NULL);
 	for (i = 0; i < NR_WINDOWS; i++) {
 		memset(&c, 0, sizeof(c));
-		knobs_clear();
+		nm_hookfs_knobs_clear(cfg.dbg);
 		if (window_knob[i])
 			knob(window_knob[i], "1");
 		rc.span_ns = 0;
-		end = now_ns() + window_ns;
-		while ((unsigned long)c.attempts < per_window && now_ns() < end)
+		end = nm_now_ns() + window_ns;
+		while ((unsigned long)c.attempts < per_window && nm_now_ns() < end)
 			race_attempt(fd, &c);
 		diag("race %s path, %s: attempts=%ld overlapped=%ld stale=%ld stale_pages=%ld (with the file's data: %ld) stale_without_overlap=%ld mmap_errors=%ld revoke_errors=%ld",
 		     cfg.path_flag ? cfg.path_flag : "?", window_names[i],
@@ -1141,58 +998,59 @@ static int cmd_race(void)
 	rc.quit = true;
 	pthread_barrier_wait(&rc.go);
 	pthread_join(tid, NULL);
-	knobs_clear();
+	nm_hookfs_knobs_clear(cfg.dbg);
 	ioctl(rc.lower_fd, HOOKFS_IOC_RESTORE);
 
 	printf("# race %s (%s): attempts=%ld overlapped=%ld stale=%ld\n",
 	       cfg.stack, cfg.path_flag ? cfg.path_flag : "?", total.attempts,
 	       total.overlapped, total.stale);
-	if (stats_read(&after)) {
-		result(false, "race-stats-paired (cannot read hookfs stats)");
-	} else {
-		stats_paired(&before, &after, "race-stats-paired");
-		/* Without prepopulation there is no race to lose. */
-		result(after.v[ST_PREPOPULATED] > before.v[ST_PREPOPULATED],
-		       "race-prepopulated pages=%ld",
-		       after.v[ST_PREPOPULATED] - before.v[ST_PREPOPULATED]);
-	}
+	if (nm_hookfs_stats_read(cfg.dbg, &after))
+		return bail("race-stats-paired (cannot read hookfs stats)");
+	stats_paired(&before, &after, "race-stats-paired");
+	/* Without prepopulation there is no race to lose. */
+	result(DELTA(&before, &after, PAGES_PREPOPULATED) > 0,
+	       "race-prepopulated pages=%ld",
+	       DELTA(&before, &after, PAGES_PREPOPULATED));
 	i = maps_leftovers();
 	result(i == 0, "race-no-leftover-vma left=%d", i);
 	close(fd);
 	close(rc.lower_fd);
-	return ktap_failed ? 1 : 0;
+	return ktap_finish();
 }
 
 /* ---- main ---- */
 
-static void usage(FILE *out)
-{
-	fprintf(out,
-		"usage: nestmap-stress stress|race [options]\n"
-		"  --stack NAME        label for the output (A..F)\n"
-		"  --dir DIR           the stack's view of the files\n"
-		"  --lower-dir DIR     the same files on hookfs itself\n"
-		"  --hookfs-dev M:m    st_dev of that hookfs (its debugfs dir)\n"
-		"  --path direct|compat  expected path flag of the trace events\n"
-		"  --seconds N         stop after N seconds (default 5)\n"
-		"  --iterations N      stress: mmaps per thread; race: attempts\n"
-		"                      over all windows (default 100000)\n"
-		"  --threads N         stress: mapper threads, 1..%d (default 4)\n"
-		"  --rw                stress: also map \"rw\" shared and writable\n"
-		"  --no-prepopulate    stress: keep hookfs's prepopulate knob off\n"
-		"  --no-stale          race: a stale mapping is a failure\n"
-		"Files in DIR: data, rw, pfn, revocable (%d pages), trunc (%d pages).\n",
-		MAX_THREADS, RACE_PAGES, TRUNC_PAGES);
-}
+#define STR_(x)	#x
+#define STR(x)	STR_(x)
 
-static bool parse_ulong(const char *s, unsigned long min, unsigned long max,
-			unsigned long *out)
-{
-	char *end;
+static const char usage[] =
+	"usage: nestmap-stress stress|race --dir DIR --lower-dir DIR --hookfs-dev MAJ:MIN\n"
+	"                      [options]\n"
+	"  --stack NAME        label for the output (A..F)\n"
+	"  --dir DIR           the stack's view of the files\n"
+	"  --lower-dir DIR     the same files on hookfs itself\n"
+	"  --hookfs-dev MAJ:MIN  st_dev of that hookfs (its debugfs dir)\n"
+	"  --path direct|compat  expected path flag of the trace events\n"
+	"  --seconds N         stop after N seconds, 1..3600 (default 5)\n"
+	"  --iterations N      stress: mmaps per thread; race: attempts\n"
+	"                      over all windows (default 100000)\n"
+	"  --threads N         stress: mapper threads, 1.." STR(MAX_THREADS) " (default 4)\n"
+	"  --rw                stress: also map \"rw\" shared and writable\n"
+	"  --no-prepopulate    stress: keep hookfs's prepopulate knob off\n"
+	"  --no-stale          race: a stale mapping is a failure\n"
+	"  -h, --help          this text\n"
+	"Files in DIR: data, rw, pfn, revocable (" STR(RACE_PAGES) " pages), trunc ("
+	STR(TRUNC_PAGES) " pages).\n";
 
-	errno = 0;
-	*out = strtoul(s, &end, 10);
-	return !errno && *s && !*end && *out >= min && *out <= max;
+static unsigned long number(const char *opt, const char *arg,
+			    unsigned long min, unsigned long max)
+{
+	unsigned long v;
+
+	if (!nm_parse_ulong(arg, min, max, &v))
+		nm_usage_error("--%s wants a number from %lu to %lu, not '%s'",
+			       opt, min, max, arg);
+	return v;
 }
 
 int main(int argc, char **argv)
@@ -1201,7 +1059,7 @@ int main(int argc, char **argv)
 		{ "stack", required_argument, NULL, 's' },
 		{ "dir", required_argument, NULL, 'd' },
 		{ "lower-dir", required_argument, NULL, 'l' },
-		{ "hookfs-dev", required_argument, NULL, 'D' },
+		{ "hookfs-dev", required_argument, NULL, 'H' },
 		{ "path", required_argument, NULL, 'p' },
 		{ "seconds", required_argument, NULL, 'S' },
 		{ "iterations", required_argument, NULL, 'i' },
@@ -1213,21 +1071,11 @@ int main(int argc, char **argv)
 		{ NULL, 0, NULL, 0 },
 	};
 	unsigned int maj, min;
-	unsigned long v;
+	char end;
 	int o;
 
+	nm_prog_init(argv, "nestmap-stress", usage);
 	setvbuf(stdout, NULL, _IOLBF, 0);
-	if (argc < 2 || (strcmp(argv[1], "stress") && strcmp(argv[1], "race"))) {
-		if (argc >= 2 && (!strcmp(argv[1], "-h") ||
-				  !strcmp(argv[1], "--help"))) {
-			usage(stdout);
-			return 0;
-		}
-		usage(stderr);
-		return 2;
-	}
-	cfg.cmd = argv[1];
-	optind = 2;
 	while ((o = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
 		switch (o) {
 		case 's':
@@ -1239,28 +1087,24 @@ int main(int argc, char **argv)
 		case 'l':
 			cfg.lower_dir = optarg;
 			break;
-		case 'D':
+		case 'H':
 			cfg.hookfs_dev = optarg;
 			break;
 		case 'p':
 			if (strcmp(optarg, "direct") && strcmp(optarg, "compat"))
-				goto bad;
+				nm_usage_error("--path wants direct or compat, not '%s'",
+					       optarg);
 			cfg.path_flag = optarg;
 			break;
 		case 'S':
-			if (!parse_ulong(optarg, 1, 3600, &v))
-				goto bad;
-			cfg.seconds = v;
+			cfg.seconds = number("seconds", optarg, 1, 3600);
 			break;
 		case 'i':
-			if (!parse_ulong(optarg, 1, 100000000, &v))
-				goto bad;
-			cfg.iterations = v;
+			cfg.iterations = number("iterations", optarg, 1,
+						100000000);
 			break;
 		case 't':
-			if (!parse_ulong(optarg, 1, MAX_THREADS, &v))
-				goto bad;
-			cfg.threads = v;
+			cfg.threads = number("threads", optarg, 1, MAX_THREADS);
 			break;
 		case 'w':
 			cfg.rw = true;
@@ -1272,29 +1116,35 @@ int main(int argc, char **argv)
 			cfg.no_prepopulate = true;
 			break;
 		case 'h':
-			usage(stdout);
-			return 0;
+			nm_help();
 		default:
-			goto bad;
+			nm_usage_error(NULL);
 		}
 	}
-	if (optind != argc || !cfg.dir || !cfg.lower_dir || !cfg.hookfs_dev ||
-	    sscanf(cfg.hookfs_dev, "%u:%u", &maj, &min) != 2)
-		goto bad;
+	if (optind >= argc)
+		nm_usage_error("missing subcommand (stress or race)");
+	cfg.cmd = argv[optind++];
+	if (strcmp(cfg.cmd, "stress") && strcmp(cfg.cmd, "race"))
+		nm_usage_error("unknown subcommand '%s'", cfg.cmd);
+	if (optind != argc)
+		nm_usage_error("unexpected argument '%s'", argv[optind]);
+	if (!cfg.dir || !cfg.lower_dir || !cfg.hookfs_dev)
+		nm_usage_error("needs --dir, --lower-dir and --hookfs-dev");
+	if (sscanf(cfg.hookfs_dev, "%u:%u%c", &maj, &min, &end) != 2)
+		nm_usage_error("--hookfs-dev wants MAJ:MIN, not '%s'",
+			       cfg.hookfs_dev);
 	if (!cfg.stack)
 		cfg.stack = "?";
 	cfg.dev = makedev(maj, min);
-	snprintf(cfg.dbg, sizeof(cfg.dbg), "/sys/kernel/debug/hookfs/%u:%u",
-		 maj, min);
+	nm_hookfs_dir(cfg.dbg, cfg.dev);
 	cfg.page = sysconf(_SC_PAGESIZE);
 
 	install_handlers();
-	if (strcmp(cfg.cmd, "stress"))
+	if (strcmp(cfg.cmd, "stress")) {
+		ktap_start(RACE_RESULTS);
 		return cmd_race();
+	}
+	ktap_start(STRESS_RESULTS);
 	trace_setup();
 	return cmd_stress();
-bad:
-	fprintf(stderr, "nestmap-stress: bad or missing arguments\n");
-	usage(stderr);
-	return 2;
 }

@@ -27,16 +27,16 @@ struct hookfs_stats hookfs_total;
 static struct dentry *hookfs_debugfs_root;
 
 static const char * const hookfs_stat_names[HOOKFS_NR_STATS] = {
-	[HOOKFS_STAT_PREPARE]			= "prepare",
-	[HOOKFS_STAT_PREPARE_FAILED]		= "prepare_failed",
-	[HOOKFS_STAT_COMPLETE]			= "complete",
-	[HOOKFS_STAT_ABORT]			= "abort",
-	[HOOKFS_STAT_COMPLETE_FAILED]		= "complete_failed",
-	[HOOKFS_STAT_CONTEXT_MISMATCH]		= "context_mismatch",
-	[HOOKFS_STAT_CONTEXTS_OUTSTANDING]	= "contexts_outstanding",
-	[HOOKFS_STAT_PAGES_PREPOPULATED]	= "pages_prepopulated",
-	[HOOKFS_STAT_COMPLETE_UNLINKED]		= "complete_unlinked",
-	[HOOKFS_STAT_PRIVATE_OUTSTANDING]	= "private_outstanding",
+	[HOOKFS_STAT_PREPARE] = HOOKFS_STAT_NAME_PREPARE,
+	[HOOKFS_STAT_PREPARE_FAILED] = HOOKFS_STAT_NAME_PREPARE_FAILED,
+	[HOOKFS_STAT_COMPLETE] = HOOKFS_STAT_NAME_COMPLETE,
+	[HOOKFS_STAT_ABORT] = HOOKFS_STAT_NAME_ABORT,
+	[HOOKFS_STAT_COMPLETE_FAILED] = HOOKFS_STAT_NAME_COMPLETE_FAILED,
+	[HOOKFS_STAT_CONTEXT_MISMATCH] = HOOKFS_STAT_NAME_CONTEXT_MISMATCH,
+	[HOOKFS_STAT_CONTEXTS_OUTSTANDING] = HOOKFS_STAT_NAME_CONTEXTS_OUTSTANDING,
+	[HOOKFS_STAT_PAGES_PREPOPULATED] = HOOKFS_STAT_NAME_PAGES_PREPOPULATED,
+	[HOOKFS_STAT_COMPLETE_UNLINKED] = HOOKFS_STAT_NAME_COMPLETE_UNLINKED,
+	[HOOKFS_STAT_PRIVATE_OUTSTANDING] = HOOKFS_STAT_NAME_PRIVATE_OUTSTANDING,
 };
 
 /*
@@ -259,22 +259,22 @@ void hookfs_debugfs_add_sb(struct super_block *sb)
 	snprintf(name, sizeof(name), "%u:%u", MAJOR(sb->s_dev), MINOR(sb->s_dev));
 	dir = debugfs_create_dir(name, hookfs_debugfs_root);
 	sbi->debugfs_dir = dir;
-	debugfs_create_file("stats", HOOKFS_KNOB_MODE, dir, &sbi->stats,
-			    &hookfs_stats_fops);
-	debugfs_create_file("prepopulate", HOOKFS_KNOB_MODE, dir,
-			    &sbi->prepopulate, &hookfs_bool_fops);
-	debugfs_create_file("fail_complete", HOOKFS_KNOB_MODE, dir,
-			    &sbi->fail_complete, &hookfs_fail_fops);
-	debugfs_create_file("fail_prepare", HOOKFS_KNOB_MODE, dir,
-			    &sbi->fail_prepare, &hookfs_fail_fops);
-	debugfs_create_file("fail_action", HOOKFS_KNOB_MODE, dir,
-			    &sbi->fail_action, &hookfs_fail_fops);
-	debugfs_create_file("prepare_delay_ms", HOOKFS_KNOB_MODE, dir,
-			    &sbi->prepare_delay_ms, &hookfs_delay_fops);
-	debugfs_create_file("complete_delay_ms", HOOKFS_KNOB_MODE, dir,
-			    &sbi->complete_delay_ms, &hookfs_delay_fops);
-	debugfs_create_file("populated_delay_ms", HOOKFS_KNOB_MODE, dir,
-			    &sbi->populated_delay_ms, &hookfs_delay_fops);
+	debugfs_create_file(HOOKFS_DEBUGFS_STATS, HOOKFS_KNOB_MODE, dir,
+			    &sbi->stats, &hookfs_stats_fops);
+	debugfs_create_file(HOOKFS_KNOB_PREPOPULATE, HOOKFS_KNOB_MODE,
+			    dir, &sbi->prepopulate, &hookfs_bool_fops);
+	debugfs_create_file(HOOKFS_KNOB_FAIL_COMPLETE, HOOKFS_KNOB_MODE,
+			    dir, &sbi->fail_complete, &hookfs_fail_fops);
+	debugfs_create_file(HOOKFS_KNOB_FAIL_PREPARE, HOOKFS_KNOB_MODE,
+			    dir, &sbi->fail_prepare, &hookfs_fail_fops);
+	debugfs_create_file(HOOKFS_KNOB_FAIL_ACTION, HOOKFS_KNOB_MODE,
+			    dir, &sbi->fail_action, &hookfs_fail_fops);
+	debugfs_create_file(HOOKFS_KNOB_PREPARE_DELAY_MS, HOOKFS_KNOB_MODE,
+			    dir, &sbi->prepare_delay_ms, &hookfs_delay_fops);
+	debugfs_create_file(HOOKFS_KNOB_COMPLETE_DELAY_MS, HOOKFS_KNOB_MODE,
+			    dir, &sbi->complete_delay_ms, &hookfs_delay_fops);
+	debugfs_create_file(HOOKFS_KNOB_POPULATED_DELAY_MS, HOOKFS_KNOB_MODE,
+			    dir, &sbi->populated_delay_ms, &hookfs_delay_fops);
 }
 
 void hookfs_debugfs_remove_sb(struct hookfs_sb_info *sbi)
@@ -287,12 +287,12 @@ int hookfs_debugfs_init(void)
 {
 	struct dentry *total;
 
-	hookfs_debugfs_root = debugfs_create_dir("hookfs", NULL);
+	hookfs_debugfs_root = debugfs_create_dir(HOOKFS_DEBUGFS_DIR, NULL);
 	if (IS_ERR(hookfs_debugfs_root))
 		return PTR_ERR(hookfs_debugfs_root);
-	total = debugfs_create_dir("total", hookfs_debugfs_root);
-	debugfs_create_file("stats", HOOKFS_KNOB_MODE, total, &hookfs_total,
-			    &hookfs_stats_fops);
+	total = debugfs_create_dir(HOOKFS_DEBUGFS_TOTAL, hookfs_debugfs_root);
+	debugfs_create_file(HOOKFS_DEBUGFS_STATS, HOOKFS_KNOB_MODE, total,
+			    &hookfs_total, &hookfs_stats_fops);
 	return 0;
 }
 

@@ -14,6 +14,8 @@
 #include <linux/spinlock.h>
 #include <linux/types.h>
 
+#include "hookfs_uapi.h"
+
 /* File kinds, chosen by name prefix when the inode is created. */
 enum hookfs_kind {
 	HOOKFS_KIND_NORMAL,
@@ -25,21 +27,6 @@ enum hookfs_kind {
 };
 
 #define HOOKFS_PFN_SIZE		SZ_64K
-
-/* Counters, in the order debugfs prints them. */
-enum hookfs_stat {
-	HOOKFS_STAT_PREPARE,
-	HOOKFS_STAT_PREPARE_FAILED,
-	HOOKFS_STAT_COMPLETE,
-	HOOKFS_STAT_ABORT,
-	HOOKFS_STAT_COMPLETE_FAILED,
-	HOOKFS_STAT_CONTEXT_MISMATCH,
-	HOOKFS_STAT_CONTEXTS_OUTSTANDING,	/* a gauge, never reset */
-	HOOKFS_STAT_PAGES_PREPOPULATED,
-	HOOKFS_STAT_COMPLETE_UNLINKED,
-	HOOKFS_STAT_PRIVATE_OUTSTANDING,	/* a gauge, never reset */
-	HOOKFS_NR_STATS,
-};
 
 struct hookfs_stats {
 	atomic64_t val[HOOKFS_NR_STATS];

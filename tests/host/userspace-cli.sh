@@ -123,6 +123,102 @@ expect "kselftest: a stack not given is skipped" 0 \
 	"^ok 1 mmap_hooks.fuse.hooks # SKIP stack not set up" \
 	env -u MMAP_HOOKS_FUSE_DIR "$T" -r mmap_hooks.fuse.hooks
 
+# Every program parses its command line alike: --help prints the usage on
+# stdout and exits 0; a bad argument prints "PROGRAM: message" and the
+# usage on stderr, nothing on stdout, and exits 2.
+help_ok() {
+	"$1" --help >"$TMP/o" 2>"$TMP/e" &&
+		grep -q "^usage: $2 " "$TMP/o" && [ ! -s "$TMP/e" ]
+}
+
+# refused PROGRAM MESSAGE CMD...: CMD exits 2 with the first line of stderr
+# "PROGRAM: " and MESSAGE, then the usage; stdout stays empty.
+refused() {
+	prog=$1 msg=$2
+	shift 2
+	rc=0
+	"$@" >"$TMP/o" 2>"$TMP/e" || rc=$?
+	[ "$rc" -eq 2 ] && [ ! -s "$TMP/o" ] &&
+		head -n 1 "$TMP/e" | grep -q -- "^$prog: .*$msg" &&
+		grep -q "^usage: $prog " "$TMP/e" || {
+		echo "# exit $rc; stdout:"; sed 's/^/#   /' "$TMP/o"
+		echo "# stderr:"; sed 's/^/#   /' "$TMP/e"
+		return 1
+	}
+}
+
+# uniform NAME CHECK ARGS...: one result line for "CHECK ARGS...".
+uniform() {
+	name=$1
+	shift
+	[ "$1" = help_ok ] || hostile=$((hostile + 1))
+	if "$@"; then
+		pass=$((pass + 1))
+		echo "ok $((pass + fail)) userspace-cli/$name"
+	else
+		fail=$((fail + 1))
+		echo "not ok $((pass + fail)) userspace-cli/$name"
+	fi
+}
+
+S=$BIN/nestmap-stress
+B=$BIN/nestmap-bench
+P=$BIN/fs-probe
+SARGS="--dir $TMP/dir --lower-dir $TMP/dir --hookfs-dev 1:2"
+for p in nestmap-fuse nestmap-stress nestmap-mmap-errno nestmap-hugetlb \
+	nestmap-bench fs-probe; do
+	uniform "$p: --help on stdout, exit 0" help_ok "$BIN/$p" "$p"
+	uniform "$p: unknown option" refused "$p" "unrecognized option '--bogus'" \
+		"$BIN/$p" --bogus
+done
+uniform "fuse: no mount point, said" refused nestmap-fuse "missing MOUNTPOINT" \
+	"$F" --backing "$TMP/dir"
+uniform "fuse: option without its value" refused nestmap-fuse "requires an argument" \
+	"$F" --backing
+uniform "stress: no subcommand" refused nestmap-stress "missing subcommand" "$S"
+uniform "stress: unknown subcommand" refused nestmap-stress "unknown subcommand 'bogus'" \
+	"$S" bogus $SARGS
+uniform "stress: missing directories" refused nestmap-stress "needs --dir" "$S" stress
+uniform "stress: bad hookfs dev" refused nestmap-stress "--hookfs-dev wants MAJ:MIN" \
+	"$S" race --dir "$TMP/dir" --lower-dir "$TMP/dir" --hookfs-dev 1:2x
+uniform "stress: too many threads" refused nestmap-stress "--threads wants a number from 1 to 16" \
+	"$S" stress $SARGS --threads 17
+uniform "stress: negative seconds" refused nestmap-stress "--seconds wants" \
+	"$S" stress $SARGS --seconds -1
+uniform "stress: bad path" refused nestmap-stress "--path wants direct or compat" \
+	"$S" race $SARGS --path sideways
+uniform "stress: stray argument" refused nestmap-stress "unexpected argument 'extra'" \
+	"$S" race $SARGS extra
+uniform "mmap-errno: two directories, said" refused nestmap-mmap-errno "unexpected argument" \
+	"$E" "$D" "$D"
+uniform "mmap-errno: no directory, said" refused nestmap-mmap-errno "missing DIR" "$E"
+uniform "hugetlb: unknown case, said" refused nestmap-hugetlb "unknown case 'bogus'" \
+	"$HT" bogus "$D" "$D" direct
+uniform "hugetlb: bad path, said" refused nestmap-hugetlb "direct or compat, not 'sideways'" \
+	"$HT" shared "$D" "$D" sideways
+uniform "hugetlb: shm takes no directory, said" refused nestmap-hugetlb "shm takes no arguments" \
+	"$HT" shm "$D"
+uniform "bench: no mode" refused nestmap-bench "missing mode" "$B"
+uniform "bench: bad size" refused nestmap-bench "bad --size '12Q'" "$B" --size 12Q loop a=anon
+uniform "bench: zero iterations" refused nestmap-bench "bad --iters '0'" "$B" -n 0 loop a=anon
+uniform "bench: bad target" refused nestmap-bench "bad target 'anon'" "$B" loop anon
+uniform "fs-probe: no subcommand" refused fs-probe "missing subcommand" "$P"
+uniform "fs-probe: unknown subcommand" refused fs-probe "unknown subcommand 'bogus'" "$P" bogus
+uniform "fs-probe: wrong argument count" refused fs-probe "mmap-byte takes 2 argument" \
+	"$P" mmap-byte "$D/data"
+expect "fs-probe: arguments after the subcommand are not options" 1 "beyond" \
+	"$P" mmap-byte "$D/data" -1
+
+# nestmap-stress prints KTAP like kselftest: header, plan, results or a
+# bail-out, totals. Without hookfs the run bails out in its setup.
+expect "stress: KTAP header" 1 "^TAP version 13$" "$S" race $SARGS --stack A
+expect "stress: KTAP plan of race" 1 "^1\.\.7$" "$S" race $SARGS --stack A
+expect "stress: KTAP plan of stress" 1 "^1\.\.5$" "$S" stress $SARGS --stack A
+expect "stress: bail out when the run cannot start" 1 "^Bail out! A/race-setup" \
+	"$S" race $SARGS --stack A
+expect "stress: KTAP totals" 1 "^# Totals: pass:0 fail:0 xfail:0 xpass:0 skip:0 error:0$" \
+	"$S" stress $SARGS --stack A
+
 echo "# userspace-cli: $hostile bad inputs tried (each must be refused)"
 echo "userspace-cli: $pass passed, $fail failed"
 [ "$fail" -eq 0 ]

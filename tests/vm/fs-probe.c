@@ -42,13 +42,15 @@
  *                                     function uprobe-target calls
  *   fs-probe uprobe-target N          call that function N times
  *
- * Build: cc -static -O2 -Wall -o fs-probe fs-probe.c
+ *
+ * Built by userspace/Makefile, with the nestmap helper library. Exit
+ * status: 0 as expected, 1 not, 2 bad arguments.
  */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
+#include <getopt.h>
 #include <linux/falloc.h>
-#include <setjmp.h>
 #include <signal.h>
 #include <stdbool.h>
 #include <stdint.h>
@@ -63,9 +65,7 @@
 #include <sys/xattr.h>
 #include <unistd.h>
 
-#include "../../fs/hookfs/hookfs_uapi.h"
-
-#define ARRAY_SIZE(a)	(sizeof(a) / sizeof((a)[0]))
+#include "../../userspace/lib/nestmap-util.h"
 
 static int fail(const char *what)
 {
@@ -98,7 +98,7 @@ static int do_xattr(const char *path, const char *name, const char *value)
 
 static int do_tmpfile(const char *dir, const char *name)
 {
-	char proc[64], target[4096];
+	char proc[64], target[PATH_MAX];
 	int fd;
 
 	fd = open(dir, O_TMPFILE | O_RDWR, 0644);
@@ -107,7 +107,8 @@ static int do_tmpfile(const char *dir, const char *name)
 	if (write(fd, "tmp\n", 4) != 4)
 		return fail("write");
 	snprintf(proc, sizeof(proc), "/proc/self/fd/%d", fd);
-	snprintf(target, sizeof(target), "%s/%s", dir, name);
+	if (nm_path_join(target, dir, name))
+		return fail(name);
 	if (linkat(AT_FDCWD, proc, AT_FDCWD, target, AT_SYMLINK_FOLLOW))
 		return fail("linkat");
 	return close(fd) ? fail("close") : 0;
@@ -205,21 +206,12 @@ static int do_mmap_errno(const char *path, const char *off, const char *len,
 	return 0;
 }
 
-static sigjmp_buf sigbus_jmp;
-
-static void on_sigbus(int sig)
-{
-	(void)sig;
-	siglongjmp(sigbus_jmp, 1);
-}
-
 /* Returns 1 when reading *p raised SIGBUS. */
-static int read_sigbus(volatile const char *p)
+static int read_sigbus(volatile char *p)
 {
-	if (sigsetjmp(sigbus_jmp, 1))
-		return 1;
-	(void)*p;
-	return 0;
+	char val;
+
+	return nm_touch(p, false, &val) == SIGBUS;
 }
 
 static int do_revoke(const char *path)
@@ -228,7 +220,7 @@ static int do_revoke(const char *path)
 	char *p;
 	int fd;
 
-	signal(SIGBUS, on_sigbus);
+	nm_touch_init();
 	p = map_file(path, O_RDONLY, &len, &fd);
 	if (!p)
 		return 1;
@@ -854,26 +846,29 @@ __attribute__((noipa)) static void uprobe_target(void)
 	asm volatile("nop");
 }
 
+static int print_uprobe_offset(const struct nm_map *m, void *arg)
+{
+	unsigned long addr = (unsigned long)uprobe_target;
+
+	(void)arg;
+	if (addr < m->start || addr >= m->end)
+		return 0;
+	printf("0x%lx\n", addr - m->start + m->offset);
+	return 1;
+}
+
 /* File offset of uprobe_target(), from the mapping that holds it. */
 static int do_uprobe_offset(void)
 {
-	unsigned long addr = (unsigned long)uprobe_target;
-	unsigned long start, end, pgoff;
-	char line[512];
-	FILE *f = fopen("/proc/self/maps", "r");
+	int ret = nm_maps_walk(print_uprobe_offset, NULL);
 
-	if (!f)
+	if (ret < 0)
 		return fail("/proc/self/maps");
-	while (fgets(line, sizeof(line), f)) {
-		if (sscanf(line, "%lx-%lx %*s %lx", &start, &end, &pgoff) != 3)
-			continue;
-		if (addr >= start && addr < end) {
-			printf("0x%lx\n", addr - start + pgoff);
-			return 0;
-		}
+	if (!ret) {
+		fprintf(stderr, "no mapping holds %p\n", (void *)uprobe_target);
+		return 1;
 	}
-	fprintf(stderr, "no mapping holds %#lx\n", addr);
-	return 1;
+	return 0;
 }
 
 static int do_uprobe_target(const char *count)
@@ -885,40 +880,90 @@ static int do_uprobe_target(const char *count)
 	return 0;
 }
 
+static const char usage[] =
+	"usage: fs-probe SUBCOMMAND ARGS...\n"
+	"  xattr PATH NAME VALUE      tmpfile DIR NAME      whiteout DIR OLD NEW\n"
+	"  mmap-byte PATH OFF         mmap-fd FD OFF        mmap-errno PATH OFF LEN ERRNO\n"
+	"  revoke PATH                copy DIR OP           opens PATH N\n"
+	"  splice PATH                falloc-prealloc PATH  falloc-keep-size PATH\n"
+	"  falloc-punch PATH          falloc-too-big PATH\n"
+	"  uprobe-offset              uprobe-target N\n"
+	"  -h, --help                 this text\n"
+	"Each exits 0 when the kernel behaved as expected (see tests/vm/fs-probe.c).\n";
+
+/* Subcommands and how many arguments each takes. */
+static const struct {
+	const char *name;
+	int args;
+} subcommands[] = {
+	{ "xattr", 3 }, { "tmpfile", 2 }, { "whiteout", 3 },
+	{ "mmap-byte", 2 }, { "mmap-errno", 4 }, { "revoke", 1 },
+	{ "mmap-fd", 2 }, { "copy", 2 }, { "opens", 2 }, { "splice", 1 },
+	{ "falloc-prealloc", 1 }, { "falloc-keep-size", 1 },
+	{ "falloc-punch", 1 }, { "falloc-too-big", 1 },
+	{ "uprobe-offset", 0 }, { "uprobe-target", 1 },
+};
+
 int main(int argc, char **argv)
 {
-	if (argc == 5 && !strcmp(argv[1], "xattr"))
-		return do_xattr(argv[2], argv[3], argv[4]);
-	if (argc == 4 && !strcmp(argv[1], "tmpfile"))
-		return do_tmpfile(argv[2], argv[3]);
-	if (argc == 5 && !strcmp(argv[1], "whiteout"))
-		return do_whiteout(argv[2], argv[3], argv[4]);
-	if (argc == 4 && !strcmp(argv[1], "mmap-byte"))
-		return do_mmap_byte(argv[2], argv[3]);
-	if (argc == 6 && !strcmp(argv[1], "mmap-errno"))
-		return do_mmap_errno(argv[2], argv[3], argv[4], argv[5]);
-	if (argc == 3 && !strcmp(argv[1], "revoke"))
-		return do_revoke(argv[2]);
-	if (argc == 4 && !strcmp(argv[1], "mmap-fd"))
-		return do_mmap_fd(argv[2], argv[3]);
-	if (argc == 4 && !strcmp(argv[1], "copy"))
-		return do_copy(argv[2], argv[3]);
-	if (argc == 4 && !strcmp(argv[1], "opens"))
-		return do_opens(argv[2], argv[3]);
-	if (argc == 3 && !strcmp(argv[1], "splice"))
-		return do_splice(argv[2]);
-	if (argc == 3 && !strcmp(argv[1], "falloc-prealloc"))
-		return do_falloc_prealloc(argv[2]);
-	if (argc == 3 && !strcmp(argv[1], "falloc-keep-size"))
-		return do_falloc_keep_size(argv[2]);
-	if (argc == 3 && !strcmp(argv[1], "falloc-punch"))
-		return do_falloc_punch(argv[2]);
-	if (argc == 3 && !strcmp(argv[1], "falloc-too-big"))
-		return do_falloc_too_big(argv[2]);
-	if (argc == 2 && !strcmp(argv[1], "uprobe-offset"))
+	static const struct option longopts[] = {
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 }
+	};
+	const char *cmd;
+	char **arg;
+	size_t i;
+	int opt;
+
+	nm_prog_init(argv, "fs-probe", usage);
+	/* "+": arguments after the subcommand are never options. */
+	while ((opt = getopt_long(argc, argv, "+h", longopts, NULL)) != -1) {
+		if (opt == 'h')
+			nm_help();
+		nm_usage_error(NULL);
+	}
+	if (optind >= argc)
+		nm_usage_error("missing subcommand");
+	cmd = argv[optind];
+	arg = argv + optind + 1;
+	for (i = 0; i < ARRAY_SIZE(subcommands); i++)
+		if (!strcmp(cmd, subcommands[i].name))
+			break;
+	if (i == ARRAY_SIZE(subcommands))
+		nm_usage_error("unknown subcommand '%s'", cmd);
+	if (argc - optind - 1 != subcommands[i].args)
+		nm_usage_error("%s takes %d argument(s)", cmd,
+			       subcommands[i].args);
+
+	if (!strcmp(cmd, "xattr"))
+		return do_xattr(arg[0], arg[1], arg[2]);
+	if (!strcmp(cmd, "tmpfile"))
+		return do_tmpfile(arg[0], arg[1]);
+	if (!strcmp(cmd, "whiteout"))
+		return do_whiteout(arg[0], arg[1], arg[2]);
+	if (!strcmp(cmd, "mmap-byte"))
+		return do_mmap_byte(arg[0], arg[1]);
+	if (!strcmp(cmd, "mmap-errno"))
+		return do_mmap_errno(arg[0], arg[1], arg[2], arg[3]);
+	if (!strcmp(cmd, "revoke"))
+		return do_revoke(arg[0]);
+	if (!strcmp(cmd, "mmap-fd"))
+		return do_mmap_fd(arg[0], arg[1]);
+	if (!strcmp(cmd, "copy"))
+		return do_copy(arg[0], arg[1]);
+	if (!strcmp(cmd, "opens"))
+		return do_opens(arg[0], arg[1]);
+	if (!strcmp(cmd, "splice"))
+		return do_splice(arg[0]);
+	if (!strcmp(cmd, "falloc-prealloc"))
+		return do_falloc_prealloc(arg[0]);
+	if (!strcmp(cmd, "falloc-keep-size"))
+		return do_falloc_keep_size(arg[0]);
+	if (!strcmp(cmd, "falloc-punch"))
+		return do_falloc_punch(arg[0]);
+	if (!strcmp(cmd, "falloc-too-big"))
+		return do_falloc_too_big(arg[0]);
+	if (!strcmp(cmd, "uprobe-offset"))
 		return do_uprobe_offset();
-	if (argc == 3 && !strcmp(argv[1], "uprobe-target"))
-		return do_uprobe_target(argv[2]);
-	fprintf(stderr, "usage: see the comment at the top of %s\n", __FILE__);
-	return 2;
+	return do_uprobe_target(arg[0]);
 }
