@@ -33,15 +33,25 @@ for s in A B C D E F; do
 	[ -z "$UPPER_DIR" ] || export "MMAP_HOOKS_${var}_UPPER=$UPPER_DIR"
 done
 
+# Appending: the runner appends the test's output to /dev/stdout, which
+# would otherwise overwrite the start of a file written from offset 0.
+: >"$WORK/out"
 "$KSELFTEST/run_kselftest.sh" -t filesystems/mmap_hooks:mmap_hooks_test \
-	>"$WORK/out" 2>&1 || true
+	>>"$WORK/out" 2>&1 || true
 cat "$WORK/out"
 # The test's lines ("# ok N mmap_hooks.VARIANT.TEST") and the runner's
 # ("ok 1 selftests: filesystems/mmap_hooks: mmap_hooks_test").
 sed -n -e 's/^# \(\(not \)\{0,1\}ok [0-9]* mmap_hooks\.\)/\1/p' \
 	-e '/^\(not \)\{0,1\}ok [0-9]* selftests: /p' "$WORK/out" >"$WORK/results"
-[ -s "$WORK/results" ] || ktap FAIL "kselftest: the runner printed no result"
 emit "$WORK/results"
+# The test's plan, against the results it printed: none may go missing.
+plan=$(sed -n 's/^# 1\.\.\([0-9]*\)$/\1/p' "$WORK/out" | head -n 1)
+got=$(grep -c 'mmap_hooks\.' "$WORK/results" || true)
+if [ -n "$plan" ] && [ "$plan" -gt 0 ] && [ "$got" -eq "$plan" ]; then
+	ktap OK "kselftest: $got results for a plan of $plan"
+else
+	ktap FAIL "kselftest: ${got:-0} results for a plan of ${plan:-none}"
+fi
 
 if teardown_stack; then ktap OK "kselftest: unmount the stacks"; else ktap FAIL "kselftest: unmount the stacks"; fi
 if umount "$BASE"; then ktap OK "kselftest: unmount hookfs"; else ktap FAIL "kselftest: unmount hookfs"; fi
