@@ -272,67 +272,84 @@ static bool fail_nth_disarm(int nth)
 
 /* ---- cases ---- */
 
-static int map_case(int flags, const char *name)
-{
-	long free0 = meminfo("HugePages_Free"), rsvd0 = meminfo("HugePages_Rsvd");
+/* What each mapping case starts from: a new file, an area, the pool. */
+struct setup {
+	long free0, rsvd0;
 	struct file f;
 	void *base;
-	char *at, *p;
-	int r = 1;
+	size_t pages;
+	char *at;
+};
 
-	if (file_make(&f, name))
+static int case_begin(struct setup *s, const char *name, size_t pages)
+{
+	s->free0 = meminfo("HugePages_Free");
+	s->rsvd0 = meminfo("HugePages_Rsvd");
+	s->pages = pages;
+	if (file_make(&s->f, name))
 		return 1;
-	at = reserve_area(2, &base);
-	if (!at) {
-		file_drop(&f);
+	s->at = reserve_area(pages, &s->base);
+	if (!s->at) {
+		file_drop(&s->f);
 		return fail("reserve an area: %s", strerror(errno));
 	}
+	return 0;
+}
+
+/* Undo case_begin(); the pool must be as it was once the file is gone. */
+static int case_end(struct setup *s, int r)
+{
+	free_area(s->base, s->pages);
+	file_drop(&s->f);
+	return r ? r : pool_is(s->free0, s->rsvd0, "unmapped and removed");
+}
+
+static int map_case(int flags, const char *name)
+{
+	struct setup s;
+	int r = 1;
+	char *p;
+
+	if (case_begin(&s, name, 2))
+		return 1;
 	nm_trace_clear();
-	p = mmap(at, 2 * hp, PROT_READ | PROT_WRITE, flags | MAP_FIXED, f.fd, 0);
+	p = mmap(s.at, 2 * hp, PROT_READ | PROT_WRITE, flags | MAP_FIXED,
+		 s.f.fd, 0);
 	if (p == MAP_FAILED) {
 		fail("mmap: %s", strerror(errno));
 		goto out;
 	}
-	if (hooks_completed(f.dev, f.ino, p))
+	if (hooks_completed(s.f.dev, s.f.ino, p))
 		goto out;
-	if (meminfo("HugePages_Rsvd") != rsvd0 + 2) {
+	if (meminfo("HugePages_Rsvd") != s.rsvd0 + 2) {
 		fail("mapped: HugePages_Rsvd=%ld, want %ld",
-		     meminfo("HugePages_Rsvd"), rsvd0 + 2);
+		     meminfo("HugePages_Rsvd"), s.rsvd0 + 2);
 		goto out;
 	}
-	if (file_size(&f) != (long)(2 * hp)) {
-		fail("mapped: size %ld, want %zu", file_size(&f), 2 * hp);
+	if (file_size(&s.f) != (long)(2 * hp)) {
+		fail("mapped: size %ld, want %zu", file_size(&s.f), 2 * hp);
 		goto out;
 	}
 	if (data_kept(p, 2, 'a'))
 		goto out;
 	r = 0;
 out:
-	free_area(base, 2);
-	file_drop(&f);
-	return r ? r : pool_is(free0, rsvd0, "unmapped and removed");
+	return case_end(&s, r);
 }
 
 static int fork_case(void)
 {
-	long free0 = meminfo("HugePages_Free"), rsvd0 = meminfo("HugePages_Rsvd");
-	struct file f;
-	void *base;
-	char *at, *sh, *pr;
 	int status, r = 1;
+	struct setup s;
+	char *sh, *pr;
 	pid_t pid;
 
-	if (file_make(&f, "fork"))
+	if (case_begin(&s, "fork", 2))
 		return 1;
-	at = reserve_area(2, &base);
-	if (!at) {
-		file_drop(&f);
-		return fail("reserve an area: %s", strerror(errno));
-	}
-	sh = mmap(at, hp, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_FIXED,
-		  f.fd, 0);
-	pr = mmap(at + hp, hp, PROT_READ | PROT_WRITE,
-		  MAP_PRIVATE | MAP_FIXED, f.fd, 0);
+	sh = mmap(s.at, hp, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_FIXED,
+		  s.f.fd, 0);
+	pr = mmap(s.at + hp, hp, PROT_READ | PROT_WRITE,
+		  MAP_PRIVATE | MAP_FIXED, s.f.fd, 0);
 	if (sh == MAP_FAILED || pr == MAP_FAILED) {
 		fail("mmap: %s", strerror(errno));
 		goto out;
@@ -364,49 +381,38 @@ static int fork_case(void)
 	}
 	r = 0;
 out:
-	free_area(base, 2);
-	file_drop(&f);
-	return r ? r : pool_is(free0, rsvd0, "unmapped and removed");
+	return case_end(&s, r);
 }
 
 static int mremap_case(void)
 {
-	long free0 = meminfo("HugePages_Free"), rsvd0 = meminfo("HugePages_Rsvd");
-	struct file f;
-	void *base, *base2;
-	char *at, *to, *p, *q;
+	struct setup s;
+	char *p, *q;
 	int r = 1;
 
-	if (file_make(&f, "mremap"))
+	if (case_begin(&s, "mremap", 2))
 		return 1;
-	at = reserve_area(1, &base);
-	to = reserve_area(1, &base2);
-	if (!at || !to) {
-		file_drop(&f);
-		return fail("reserve an area: %s", strerror(errno));
-	}
-	p = mmap(at, hp, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_FIXED,
-		 f.fd, 0);
+	p = mmap(s.at, hp, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_FIXED,
+		 s.f.fd, 0);
 	if (p == MAP_FAILED) {
 		fail("mmap: %s", strerror(errno));
 		goto out;
 	}
 	p[7] = 'm';
-	q = mremap(p, hp, hp, MREMAP_MAYMOVE | MREMAP_FIXED, to);
+	/* To the area's second huge page, over its PROT_NONE placeholder. */
+	q = mremap(p, hp, hp, MREMAP_MAYMOVE | MREMAP_FIXED, s.at + hp);
 	if (q == MAP_FAILED) {
 		fail("mremap: %s", strerror(errno));
 		goto out;
 	}
-	if (q != to || q[7] != 'm') {
-		fail("mremap: moved to %p (want %p), byte %#x", q, to, q[7]);
+	if (q != s.at + hp || q[7] != 'm') {
+		fail("mremap: moved to %p (want %p), byte %#x", q, s.at + hp,
+		     q[7]);
 		goto out;
 	}
 	r = 0;
 out:
-	free_area(base, 1);
-	free_area(base2, 1);
-	file_drop(&f);
-	return r ? r : pool_is(free0, rsvd0, "unmapped and removed");
+	return case_end(&s, r);
 }
 
 /*
