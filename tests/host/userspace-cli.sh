@@ -15,8 +15,7 @@ cleanup() {
 	rm -rf "$TMP"
 }
 trap cleanup EXIT
-pass=0
-fail=0
+. "$ROOT/tests/lib/ktap.sh"
 hostile=0
 
 # expect NAME WANT_RC WANT_TEXT CMD...: run CMD, check its status and output.
@@ -27,11 +26,9 @@ expect() {
 	rc=0
 	"$@" >"$TMP/out" 2>&1 || rc=$?
 	if [ "$rc" -eq "$want_rc" ] && grep -q -- "$want_text" "$TMP/out"; then
-		pass=$((pass + 1))
-		echo "ok $((pass + fail)) userspace-cli/$name"
+		ktap_pass "userspace-cli/$name"
 	else
-		fail=$((fail + 1))
-		echo "not ok $((pass + fail)) userspace-cli/$name # exit $rc (want $want_rc)"
+		ktap_fail "userspace-cli/$name # exit $rc (want $want_rc)"
 		sed 's/^/#   /' "$TMP/out"
 	fi
 }
@@ -120,5 +117,5 @@ expect "mmaptest: KTAP totals" 0 "^# Totals: pass:2 fail:0 xfail:0 xpass:0 skip:
 expect "mmaptest: skip only exits 4" 4 "^ok 1 G/pfn # SKIP " "$T" --stack G --case pfn
 
 echo "# userspace-cli: $hostile bad inputs tried (each must be refused)"
-echo "userspace-cli: $pass passed, $fail failed"
-[ "$fail" -eq 0 ]
+ktap_summary userspace-cli
+ktap_done
