@@ -2,7 +2,8 @@
 # Build the guest initramfs (build/initramfs.cpio.gz): static busybox,
 # qemu/init as /init, and under /opt/nestmap: modules/ (fs/*/*.ko),
 # bin/ (build/userspace/*: the nestmap programs and xfstests' fsx and
-# fsstress), tests/vm/, and add/<name> for each --add PATH.
+# fsstress), tests/vm/ and tests/lib/ (the suites source ../lib), and
+# add/<name> for each --add PATH.
 # With --extra-only, the archive holds only the --add files; the kernel
 # unpacks concatenated archives, so qemu/run appends such one to the base.
 set -eu
@@ -74,7 +75,9 @@ if [ "$extra_only" = no ]; then
 			cp "$f" "$guest/bin/"
 		done
 	fi
-	[ ! -d "$ROOT/tests/vm" ] || cp -a "$ROOT/tests/vm" "$guest/tests/"
+	for d in vm lib; do
+		[ ! -d "$ROOT/tests/$d" ] || cp -a "$ROOT/tests/$d" "$guest/tests/"
+	done
 	for f in fsx fsstress; do
 		[ -x "$guest/bin/$f" ] ||
 			echo "$PROG: warning: no $f in $BUILD/userspace (make userspace): tests/vm/fstools.sh will fail" >&2
