@@ -38,8 +38,7 @@ klog_take() {	# K: what the kernel logged since the last call
 }
 no_kernel_splat() {
 	klog_take
-	! grep -a -E 'WARNING:|BUG:|Oops|KASAN|lockdep|possible circular|possible recursive|UBSAN|Call Trace' \
-		"$KMSG"
+	! splat_lines "$KMSG"
 }
 
 # show STRING: STRING with unprintable bytes as '?', cut to 100 bytes.

@@ -4,8 +4,10 @@
 # Mounts each stack over hookfs (or, with --lower DIR, stacks
 # B, C and E over the user's directory), runs nestmap-mmaptest on it,
 # tears it down again and prints one table: rows are cases, columns are
-# stacks. A failed unmount or rmmod, and a kernel WARNING/BUG/Oops/
-# lockdep/KASAN report during the run, are failures too.
+# stacks. A failed setup, unmount or rmmod, and a kernel splat
+# (tests/lib/splat.sh) during the run, are failures too. The result lines
+# (tests/lib/ktap.sh) are nestmap-mmaptest's, then teardown, rmmod and
+# kernel log ones.
 set -eu
 
 BIN=${NESTMAP_BIN:-/opt/nestmap/bin}
@@ -15,6 +17,7 @@ CASES="hooks coherence prepopulate complete-failure abort fault-sweep
 injected-errors misdeclared permissions pfn mremap fork munmap maps no-merge
 teardown"
 STACK_TIMEOUT=600
+. "$(dirname "$0")/../lib/ktap.sh"
 . "$(dirname "$0")/stacks.inc"
 
 usage() {
@@ -62,7 +65,8 @@ set_cell() {
 	echo "$3" >"$WORK/results/$1.$2"
 }
 
-# Turn one KTAP run into cells; cases it did not report become FAIL.
+# Turn one KTAP run into cells; cases it did not report become FAIL,
+# with a result line of their own.
 record_ktap() {
 	stack=$1 ktap=$2
 	for c in $CASES; do
@@ -72,7 +76,8 @@ record_ktap() {
 		"not ok"*) set_cell "$stack" "$c" FAIL ;;
 		*"# SKIP"*) set_cell "$stack" "$c" SKIP ;;
 		ok*) set_cell "$stack" "$c" PASS ;;
-		*) set_cell "$stack" "$c" FAIL ;;
+		*) set_cell "$stack" "$c" FAIL
+			ktap_fail "$stack/$c # no result from nestmap-mmaptest" ;;
 		esac
 	done
 }
@@ -81,6 +86,7 @@ fail_all() {
 	for c in $CASES; do
 		set_cell "$1" "$c" FAIL
 	done
+	ktap_fail "$1/setup"
 }
 
 print_table() {
@@ -117,14 +123,16 @@ run_stack() {
 	rc=0
 	timeout -s KILL "$STACK_TIMEOUT" "$BIN/nestmap-mmaptest" "$@" \
 		>"$ktap" 2>&1 || rc=$?
-	cat "$ktap"
+	ktap_emit "$ktap"
 	echo "# stack $s: nestmap-mmaptest exit status $rc"
 	record_ktap "$s" "$ktap"
 	progress "stack $s: teardown"
 	if teardown_stack; then
 		set_cell "$s" teardown PASS
+		ktap_pass "$s/teardown"
 	else
 		set_cell "$s" teardown FAIL
+		ktap_fail "$s/teardown"
 	fi
 }
 
@@ -167,16 +175,28 @@ done
 
 progress "unload modules"
 if [ -n "$BASE_MOUNT" ]; then
-	umount "$BASE_MOUNT" || { echo "# umount $BASE_MOUNT failed"; FAILURES=$((FAILURES + 1)); }
+	if umount "$BASE_MOUNT"; then
+		ktap_pass "umount hookfs"
+	else
+		ktap_fail "umount hookfs"
+		FAILURES=$((FAILURES + 1))
+	fi
 else
 	rm -rf "$BASE"
 fi
 for m in stackfs hookfs; do
 	[ "$m" = hookfs ] && [ -n "$LOWER" ] && continue
-	rmmod "$m" || { echo "# rmmod $m failed"; FAILURES=$((FAILURES + 1)); }
+	if rmmod "$m"; then
+		ktap_pass "rmmod $m"
+	else
+		ktap_fail "rmmod $m"
+		FAILURES=$((FAILURES + 1))
+	fi
 done
-if ! kernel_log_clean; then
-	echo "# the kernel log has a WARNING/BUG/Oops/lockdep/KASAN report"
+if kernel_log_clean; then
+	ktap_pass "kernel log clean"
+else
+	ktap_fail "kernel log clean # a kernel splat (tests/lib/splat.sh)"
 	FAILURES=$((FAILURES + 1))
 fi
 

@@ -36,7 +36,7 @@ echo "# revoke race: stacks $STACKS, up to $ATTEMPTS attempts or $SECS s each"
 for s in $STACKS; do
 	start=$(date +%s)
 	if ! precreate "$(lower_of "$s" "$BASE")" || ! setup_stack "$s" "$BASE"; then
-		ktap FAIL "$s/race-setup"
+		ktap_fail "$s/race-setup"
 		teardown_stack || true
 		continue
 	fi
@@ -46,23 +46,15 @@ for s in $STACKS; do
 	set -- "$@" --no-stale
 	run_tool "$s/race" $((SECS + 120)) race "$@"
 	grep '^# race ' "$WORK/out" >>"$WORK/summary" || true
-	if teardown_stack; then
-		ktap OK "$s/race-unmount"
-	else
-		ktap FAIL "$s/race-unmount"
-	fi
+	check "$s/race-unmount" teardown_stack
 	echo "# stack $s: $(($(date +%s) - start)) s"
 done
 
-if umount "$BASE"; then ktap OK "race-unmount-hookfs"; else ktap FAIL "race-unmount-hookfs"; fi
+check "race-unmount-hookfs" umount "$BASE"
 trace_restore
 unload_modules
-if kernel_log_clean; then
-	ktap OK "race-kernel-log-clean"
-else
-	ktap FAIL "race-kernel-log-clean"
-fi
+check "race-kernel-log-clean" kernel_log_clean
 echo "# revoke race, stale mappings per path:"
 cat "$WORK/summary" 2>/dev/null || true
-echo "# revoke race: $KTAP_N checks, $KTAP_FAILED failed"
-[ "$KTAP_FAILED" -eq 0 ]
+ktap_summary "revoke race"
+ktap_done

@@ -46,7 +46,7 @@ stress_stack() {
 	shift 2
 	start=$(date +%s)
 	if ! precreate "$(lower_of "$s" "$BASE")" || ! setup_stack "$s" "$BASE"; then
-		ktap FAIL "$label/stress-setup"
+		ktap_fail "$label/stress-setup"
 		teardown_stack || true
 		return
 	fi
@@ -62,16 +62,12 @@ stress_stack() {
 	dd if=/dev/zero of="$DIR/opens" bs=4096 count=1 2>/dev/null
 	probe_ktap "$label/opens-64" opens "$DIR/opens" 64
 	if (shell_opens "$DIR/opens") >"$WORK/probe.out" 2>&1; then
-		ktap OK "$label/opens-shell"
+		ktap_pass "$label/opens-shell"
 	else
 		sed 's/^/# /' "$WORK/probe.out"
-		ktap FAIL "$label/opens-shell"
+		ktap_fail "$label/opens-shell"
 	fi
-	if teardown_stack; then
-		ktap OK "$label/stress-unmount"
-	else
-		ktap FAIL "$label/stress-unmount"
-	fi
+	check "$label/stress-unmount" teardown_stack
 	echo "# $label: $(($(date +%s) - start)) s"
 }
 
@@ -82,18 +78,17 @@ probe_ktap() {
 	shift
 	lines=$(dmesg | wc -l)
 	if "$BIN/fs-probe" "$@" >"$WORK/probe.out" 2>&1; then
-		splat=$(dmesg | tail -n +"$((lines + 1))" |
-			grep -E 'WARNING:|BUG:|Oops|possible circular locking|possible recursive locking|inconsistent lock state|KASAN|UBSAN' |
+		splat=$(dmesg | tail -n +"$((lines + 1))" | splat_lines |
 			head -n 2 || true)
 		if [ -z "$splat" ]; then
-			ktap OK "$name"
+			ktap_pass "$name"
 			return
 		fi
 		echo "$splat" | sed 's/^/# kernel: /'
-		ktap FAIL "$name (kernel splat)"
+		ktap_fail "$name (kernel splat)"
 	else
 		sed 's/^/# /' "$WORK/probe.out"
-		ktap FAIL "$name"
+		ktap_fail "$name"
 	fi
 }
 
@@ -127,13 +122,9 @@ for s in $STACKS; do
 	stress_stack "$s" "$s"
 done
 
-if umount "$BASE"; then ktap OK "stress-unmount-hookfs"; else ktap FAIL "stress-unmount-hookfs"; fi
+check "stress-unmount-hookfs" umount "$BASE"
 trace_restore
 unload_modules
-if kernel_log_clean; then
-	ktap OK "stress-kernel-log-clean"
-else
-	ktap FAIL "stress-kernel-log-clean"
-fi
-echo "# stress: $KTAP_N checks, $KTAP_FAILED failed"
-[ "$KTAP_FAILED" -eq 0 ]
+check "stress-kernel-log-clean" kernel_log_clean
+ktap_summary stress
+ktap_done
