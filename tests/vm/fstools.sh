@@ -22,7 +22,9 @@
 # Lockdep reports only its first splat per boot, so after one the later
 # runs can pass without the check: read the first failure.
 #
-#   fstools.sh [--long] [--stacks LIST]   (LIST: A,B,C,D,E,F)
+#   fstools.sh [--long] [--stacks LIST]
+# LIST: stack ids (or letters) from tests/vm/stacks.inc, comma-separated;
+# default: every stack but shmem.
 # --long runs ten times as many ops; NESTMAP_FSX_OPS and NESTMAP_FSS_OPS
 # set the counts. The default run takes about 100 s under TCG here.
 set -eu
@@ -158,9 +160,11 @@ fsstress_run() {
 	# takes longer than the run; stack_tools removes them on hookfs.
 }
 
+# stack_tools STACK I: the runs on STACK (an id), seeds from I; the
+# results are named by its letter.
 stack_tools() {
-	s=$1 i=$2
-	if ! setup_stack "$s" "$BASE"; then
+	id=$1 s=$(letter_of "$1") i=$2
+	if ! setup_stack "$id" "$BASE"; then
 		ktap_fail "$s/fstools-setup"
 		teardown_stack || true
 		return
@@ -174,8 +178,8 @@ stack_tools() {
 	teardown_stack || ktap_fail "$s/fstools-unmount"
 	# Free the stack's files on hookfs directly: fast, and the next
 	# stacks need the memory.
-	rm -rf "$BASE/$s"
-	echo "# fstools: $s took $(($(date +%s) - t0)) s;" \
+	rm -rf "${BASE:?}/$id"
+	echo "# fstools: $s ($id) took $(($(date +%s) - t0)) s;" \
 		"$(awk '/^MemAvailable/ { print int($2 / 1024) }' /proc/meminfo) MiB available"
 }
 
@@ -190,9 +194,9 @@ start_suite
 echo "# fstools: stacks $STACKS; fsx $FSX_OPS ops x3, fsstress 3 x $FSS_OPS ops per stack"
 
 i=0
-for s in $STACKS; do
+for id in $STACKS; do
 	i=$((i + 1))
-	stack_tools "$s" "$i"
+	stack_tools "$id" "$i"
 done
 
 umount "$BASE" || ktap_fail "fstools-unmount-hookfs"

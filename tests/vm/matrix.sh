@@ -1,13 +1,13 @@
 #!/bin/sh
 # The nested-mmap matrix, run as root inside the guest (busybox sh).
 #
-# Mounts each stack over hookfs (or, with --lower DIR, stacks
-# B, C and E over the user's directory), runs nestmap-mmaptest on it,
-# tears it down again and prints one table: rows are cases, columns are
-# stacks. A failed setup, unmount or rmmod, and a kernel splat
-# (tests/lib/splat.sh) during the run, are failures too. The result lines
-# (tests/lib/ktap.sh) are nestmap-mmaptest's, then teardown, rmmod and
-# kernel log ones.
+# Mounts each stack of tests/vm/stacks.inc over hookfs (or, with --lower
+# DIR, stackfs, ovl-tmpfs and fuse over the user's directory), runs
+# nestmap-mmaptest on it, tears it down again and prints one table: rows
+# are cases, columns are stacks (by letter). A failed setup, unmount or
+# rmmod, and a kernel splat (tests/lib/splat.sh) during the run, are
+# failures too. The result lines (tests/lib/ktap.sh) are
+# nestmap-mmaptest's, then teardown, rmmod and kernel log ones.
 set -eu
 
 BIN=${NESTMAP_BIN:-/opt/nestmap/bin}
@@ -23,9 +23,12 @@ STACK_TIMEOUT=600
 usage() {
 	cat <<-EOF
 	usage: matrix.sh [--lower DIR] [--stacks LIST]
-	  --lower DIR    run stacks B, C and E over DIR instead of hookfs
-	                 (hooks are then checked through trace events only)
-	  --stacks LIST  only these stacks, e.g. A,B,G (default: all)
+	  --lower DIR    run stacks stackfs, ovl-tmpfs and fuse (B, C, E) over
+	                 DIR instead of hookfs (hooks are then checked through
+	                 trace events only)
+	  --stacks LIST  only these stacks, by id or letter: e.g.
+	                 hookfs,stackfs,shmem or A,B,G (default: all)
+	stacks: $(for id in $(stack_ids); do printf '%s=%s ' "$id" "$(letter_of "$id")"; done)
 	EOF
 }
 
@@ -42,17 +45,14 @@ done
 if [ -n "$LOWER" ]; then
 	[ -d "$LOWER" ] || { echo "matrix.sh: --lower $LOWER is not a directory" >&2; exit 2; }
 	LOWER=$(cd "$LOWER" && pwd)
-	ALL_STACKS="B C E"
+	ALL_STACKS="stackfs ovl-tmpfs fuse"
 else
-	ALL_STACKS="A B C D E F G"
+	ALL_STACKS=$(stack_ids)
 fi
-STACKS=$(echo "${STACKS:-$ALL_STACKS}" | tr ',' ' ')
-for s in $STACKS; do
-	case " $ALL_STACKS " in
-	*" $s "*) ;;
-	*) echo "matrix.sh: no stack '$s' in this mode (have: $ALL_STACKS)" >&2; exit 2 ;;
-	esac
-done
+parse_stacks matrix.sh "${STACKS:-$ALL_STACKS}" "$ALL_STACKS" || exit 2
+# Below, stacks go by letter: the table's columns and nestmap-mmaptest's
+# --stack.
+STACKS=$(for id in $STACKS; do letter_of "$id"; done)
 
 START=$(date +%s)
 progress() {

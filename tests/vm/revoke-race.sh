@@ -14,6 +14,8 @@
 # unmount or a splat.
 #
 #   revoke-race.sh [--long] [--stacks LIST]
+# LIST: stack ids (or letters) from tests/vm/stacks.inc, comma-separated;
+# default: every stack but shmem.
 # Short (make test): up to 600 attempts per path; --long, or
 # NESTMAP_STRESS_LONG=1: up to 6000 (make stress).
 set -eu
@@ -33,21 +35,22 @@ fi
 start_suite
 echo "# revoke race: stacks $STACKS, up to $ATTEMPTS attempts or $SECS s each"
 
-for s in $STACKS; do
+for id in $STACKS; do
+	s=$(letter_of "$id")
 	start=$(date +%s)
-	if ! precreate "$(lower_of "$s" "$BASE")" || ! setup_stack "$s" "$BASE"; then
+	if ! precreate "$(lower_of "$id" "$BASE")" || ! setup_stack "$id" "$BASE"; then
 		ktap_fail "$s/race-setup"
 		teardown_stack || true
 		continue
 	fi
 	set -- --stack "$s" --dir "$DIR" --lower-dir "$LOWER_DIR" \
-		--hookfs-dev "$HOOKFS_DEV" --path "$(path_of "$s")" \
+		--hookfs-dev "$HOOKFS_DEV" --path "$(path_of "$id")" \
 		--seconds "$SECS" --iterations "$ATTEMPTS"
 	set -- "$@" --no-stale
 	run_tool "$s/race" $((SECS + 120)) race "$@"
 	grep '^# race ' "$WORK/out" >>"$WORK/summary" || true
 	check "$s/race-unmount" teardown_stack
-	echo "# stack $s: $(($(date +%s) - start)) s"
+	echo "# stack $s ($id): $(($(date +%s) - start)) s"
 done
 
 check "race-unmount-hookfs" umount "$BASE"
