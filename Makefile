@@ -116,7 +116,7 @@ check:
 # runs the short ones), in one boot; the result lines are repeated at the end.
 stress: deps kernel modules userspace initramfs
 	@mkdir -p $(BUILD)/logs; status=0; \
-	qemu/run --timeout $(STRESS_TIMEOUT) --add tests/vm \
+	qemu/run --timeout $(STRESS_TIMEOUT) --add tests/vm --add tests/lib \
 		--output $(STRESS_OUT) -- \
 		'rc=0; for s in revoke-race stress; do sh add/vm/$$s.sh --long </dev/null || rc=1; done; exit $$rc' || \
 		status=$$?; \

@@ -3,7 +3,8 @@
 # qemu/init as /init, and under /opt/nestmap: modules/ (fs/*/*.ko),
 # bin/ (build/userspace/*: the nestmap programs and xfstests' fsx and
 # fsstress), kselftest/ (build/kselftest: the mmap_hooks kselftest and its
-# runner), tests/vm/, and add/<name> for each --add PATH.
+# runner), tests/vm/ and tests/lib/ (the suites source ../lib), and
+# add/<name> for each --add PATH.
 # With --extra-only, the archive holds only the --add files; the kernel
 # unpacks concatenated archives, so qemu/run appends such one to the base.
 set -eu
@@ -75,7 +76,9 @@ if [ "$extra_only" = no ]; then
 			cp "$f" "$guest/bin/"
 		done
 	fi
-	[ ! -d "$ROOT/tests/vm" ] || cp -a "$ROOT/tests/vm" "$guest/tests/"
+	for d in vm lib; do
+		[ ! -d "$ROOT/tests/$d" ] || cp -a "$ROOT/tests/$d" "$guest/tests/"
+	done
 	[ ! -d "$BUILD/kselftest" ] || cp -a "$BUILD/kselftest" "$guest/kselftest"
 	for f in fsx fsstress; do
 		[ -x "$guest/bin/$f" ] ||

@@ -3,10 +3,11 @@
 #
 #   tests/host/*.sh  run on the host, one after another
 #   tests/vm/*.sh    run together inside one guest boot (qemu/run), from a
-#                    copy of tests/vm passed with --add
+#                    copy of tests/vm (and of tests/lib, which they
+#                    source) passed with --add
 #
-# Suites print KTAP-style lines: "ok N name", "not ok N name" and
-# "ok N name # SKIP reason".  A suite that fails without saying which test,
+# Suites print KTAP-style lines (tests/lib/ktap.sh): "ok N name",
+# "not ok N name" and "ok N name # SKIP reason".  A suite that fails without saying which test,
 # or prints no result, counts as one failure; so does a guest kernel splat,
 # panic or timeout.  The last line is "N passed, N failed, N skipped".
 #
@@ -126,6 +127,8 @@ run_vm_suites() {
 		! selected "vm/${name%.sh}" || names+=("$name")
 	done
 	[ "${#names[@]}" -gt 0 ] || return 0
+	# as add/lib next to add/vm: the suites source ../lib
+	[ ! -d "$TESTS/lib" ] || args+=(--add "$TESTS/lib")
 	[ -z "${NESTMAP_KERNEL:-}" ] || args+=(--kernel "$NESTMAP_KERNEL")
 	[ -z "${NESTMAP_INITRD:-}" ] || args+=(--initrd "$NESTMAP_INITRD")
 	[ -z "${NESTMAP_VM_MEM:-}" ] || args+=(--mem "$NESTMAP_VM_MEM")
@@ -153,7 +156,7 @@ done"
 
 	case "$status" in
 	0) ;;
-	254) fail "vm: the guest kernel reported a WARNING/BUG/Oops/lockdep/KASAN/RCU problem (log: $console)" ;;
+	254) fail "vm: the guest kernel reported a WARNING/BUG/Oops/lockdep/KASAN/RCU problem (tests/lib/splat.sh; log: $console)" ;;
 	255) fail "vm: kernel panic, timeout or lost exit marker (log: $console)" ;;
 	*) fail "vm: qemu/run exited with status $status (log: $console)" ;;
 	esac

@@ -12,12 +12,12 @@ root=$(cd "$(dirname "$0")/../.." && pwd)
 src=${NESTMAP_KSRC:-$root/build/src/linux}
 patches=${NESTMAP_PATCH_DIR:-$root/kernel/patches}
 checkpatch=$src/scripts/checkpatch.pl
+. "$root/tests/lib/ktap.sh"
 n=0
-failed=0
 checks=0
 
 if [ ! -x "$checkpatch" ]; then
-	echo "not ok 1 checkpatch # no $checkpatch (run make kernel)"
+	ktap_fail "checkpatch # no $checkpatch (run make kernel)"
 	exit 1
 fi
 
@@ -28,25 +28,23 @@ for p in "$patches"/*.patch; do
 	out=$("$checkpatch" --strict - <"$p" 2>&1 || true)
 	total=$(echo "$out" | sed -n 's/^total: \([0-9]*\) errors, \([0-9]*\) warnings, \([0-9]*\) checks.*/\1 \2 \3/p')
 	if [ -z "$total" ]; then
-		echo "not ok $n $name # checkpatch printed no totals"
+		ktap_fail "$name # checkpatch printed no totals"
 		echo "$out" | sed 's/^/#   /'
-		failed=$((failed + 1))
 		continue
 	fi
 	read -r e w c <<<"$total"
 	checks=$((checks + c))
 	if [ "$e" -eq 0 ] && [ "$w" -eq 0 ]; then
-		echo "ok $n $name # $c CHECK(s)"
+		ktap_pass "$name # $c CHECK(s)"
 	else
-		echo "not ok $n $name # $e error(s), $w warning(s)"
-		failed=$((failed + 1))
+		ktap_fail "$name # $e error(s), $w warning(s)"
 	fi
 	[ "$c" -eq 0 ] && [ "$e$w" = 00 ] || echo "$out" |
 		grep -E -A3 '^(ERROR|WARNING|CHECK):' | sed 's/^/#   /'
 done
 if [ "$n" -eq 0 ]; then
-	echo "not ok 1 checkpatch # no patches in $patches"
+	ktap_fail "checkpatch # no patches in $patches"
 	exit 1
 fi
-echo "# checkpatch: $n patches, $failed failed, $checks CHECK(s)"
-[ "$failed" -eq 0 ]
+echo "# checkpatch: $n patches, $ktap_failed failed, $checks CHECK(s)"
+ktap_done

@@ -50,7 +50,8 @@ check "a hanging host suite is killed and counts as a failure" \
 		grep -q "killed after 2s" "$out"'
 
 if [ ! -f "$KERNEL" ] || [ ! -f "$INITRD" ]; then
-	skip "vm suites: one boot, results counted" "no kernel or initramfs"
+	skip "vm suites: one boot, results counted, tests/lib in the guest" \
+		"no kernel or initramfs"
 	skip "vm suites: a guest kernel WARNING is a failure" \
 		"no kernel or initramfs"
 	ktap_done
@@ -60,9 +61,14 @@ fi
 mkdir -p "$scratch/vm/vm"
 printf 'echo "ok 1 in-guest"\necho "ok 2 pid-$$"\n' >"$scratch/vm/vm/a.sh"
 printf 'echo "ok 1 second suite"\n' >"$scratch/vm/vm/b.sh"
+# A suite that prints through the library, as the real ones do: the guest
+# must get tests/lib beside tests/vm.
+cp -r "$ROOT/tests/lib" "$scratch/vm/lib"
+printf '. "$(dirname "$0")/../lib/ktap.sh"\ncheck "lib check" true\nskip "lib skip" why\nktap_done\n' \
+	>"$scratch/vm/vm/c.sh"
 driver "$scratch/vm"
-check "vm suites: one boot, results counted" \
-	eval 'last_line_is "3 passed, 0 failed, 0 skipped" &&
+check "vm suites: one boot, results counted, tests/lib in the guest" \
+	eval 'last_line_is "4 passed, 0 failed, 1 skipped" &&
 		[ "$(cat "$scratch/rc")" -eq 0 ]'
 
 cp "$scratch/vm/vm/a.sh" "$scratch/mixed/host/"

@@ -90,9 +90,25 @@ matrix_bad() {
 		refused 2 "no stack 'Z'" sh "$m" --stacks A,Z &&
 		refused 2 "usage:" sh "$m" --lower &&
 		refused 2 "not a directory" sh "$m" --lower "$scratch/none" &&
-		refused 2 "no stack 'A'" sh "$m" --lower "$scratch" --stacks A
+		refused 2 "no stack 'A'" sh "$m" --lower "$scratch" --stacks A &&
+		refused 2 "no stack 'hookfs'" sh "$m" --lower "$scratch" \
+			--stacks stackfs,hookfs &&
+		refused 2 "no stack 'ovl'" sh "$m" --stacks hookfs,ovl
 }
 check "matrix.sh: bad arguments refused before mounting, status 2" matrix_bad
+# The stress suites take the same stack names, shmem (G) aside.
+stress_bad() {
+	local s
+
+	for s in stress revoke-race fstools; do
+		refused 2 "no stack 'shmem'" sh "$ROOT/tests/vm/$s.sh" \
+			--stacks fuse,shmem &&
+			refused 2 "no stack 'G'" sh "$ROOT/tests/vm/$s.sh" --stacks G &&
+			refused 2 "usage:" sh "$ROOT/tests/vm/$s.sh" --bogus ||
+			return 1
+	done
+}
+check "stress suites: bad --stacks refused before mounting, status 2" stress_bad
 runtests_bad() {
 	refused 2 "unexpected argument" "$ROOT/tests/run-tests.sh" --bogus &&
 		refused 2 "unexpected argument" "$ROOT/tests/run-tests.sh" vm &&

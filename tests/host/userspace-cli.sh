@@ -16,8 +16,7 @@ cleanup() {
 	rm -rf "$TMP"
 }
 trap cleanup EXIT
-pass=0
-fail=0
+. "$ROOT/tests/lib/ktap.sh"
 hostile=0
 
 # expect NAME WANT_RC WANT_TEXT CMD...: run CMD, check its status and output.
@@ -28,11 +27,9 @@ expect() {
 	rc=0
 	"$@" >"$TMP/out" 2>&1 || rc=$?
 	if [ "$rc" -eq "$want_rc" ] && grep -q -- "$want_text" "$TMP/out"; then
-		pass=$((pass + 1))
-		echo "ok $((pass + fail)) userspace-cli/$name"
+		ktap_pass "userspace-cli/$name"
 	else
-		fail=$((fail + 1))
-		echo "not ok $((pass + fail)) userspace-cli/$name # exit $rc (want $want_rc)"
+		ktap_fail "userspace-cli/$name # exit $rc (want $want_rc)"
 		sed 's/^/#   /' "$TMP/out"
 	fi
 }
@@ -220,5 +217,5 @@ expect "stress: KTAP totals" 1 "^# Totals: pass:0 fail:0 xfail:0 xpass:0 skip:0 
 	"$S" stress $SARGS --stack A
 
 echo "# userspace-cli: $hostile bad inputs tried (each must be refused)"
-echo "userspace-cli: $pass passed, $fail failed"
-[ "$fail" -eq 0 ]
+ktap_summary userspace-cli
+ktap_done

@@ -7,18 +7,19 @@ root=$(cd "$(dirname "$0")/../.." && pwd)
 src=${NESTMAP_KSRC:-$root/build/src/linux}
 dir=$src/tools/testing/vma
 log=$root/build/logs/vma-harness.log
+. "$root/tests/lib/ktap.sh"
 
 if [ ! -f "$dir/Makefile" ]; then
-	echo "not ok 1 vma-harness/build # no source at $src (run make kernel)"
+	ktap_fail "vma-harness/build # no source at $src (run make kernel)"
 	exit 1
 fi
 mkdir -p "$(dirname "$log")"
 
 if ! make -C "$dir" -j2 >"$log" 2>&1; then
-	echo "not ok 1 vma-harness/build # see $log"
+	ktap_fail "vma-harness/build # see $log"
 	exit 1
 fi
-echo "ok 1 vma-harness/build"
+ktap_pass "vma-harness/build"
 
 out=$(mktemp)
 trap 'rm -f "$out"; make -C "$dir" clean >/dev/null 2>&1 || true' EXIT
@@ -33,28 +34,23 @@ names=$(awk '/^#if/ { skip++ } /^#endif/ { skip-- }
 		s = $0; sub(/^[[:space:]]*TEST\(/, "", s); sub(/\);.*/, "", s); print s
 	}' "$dir"/tests/*.c)
 run=$(sed -n 's/^\([0-9]*\) tests run.*/\1/p' "$out")
-n=1
 # LeakSanitizer's exit can swallow the summary after a failed assertion.
 if [ -n "$run" ] && [ "$run" != "$(echo "$names" | wc -w)" ]; then
-	echo "not ok 2 vma-harness/run # harness ran $run tests, the sources name $(echo "$names" | wc -w); see $log"
+	ktap_fail "vma-harness/run # harness ran $run tests, the sources name $(echo "$names" | wc -w); see $log"
 	exit 1
 fi
-fail=0
 for name in $names; do
-	n=$((n + 1))
 	if grep -q "^Test $name FAILED" "$out"; then
-		echo "not ok $n vma-harness/$name"
-		fail=$((fail + 1))
+		ktap_fail "vma-harness/$name"
 	else
-		echo "ok $n vma-harness/$name"
+		ktap_pass "vma-harness/$name"
 	fi
 done
 
-echo "# ${run:-no} tests run by the harness, $fail failed"
+echo "# ${run:-no} tests run by the harness, $ktap_failed failed"
 # A crash or a failure the names above missed must not pass silently.
-if [ "$rc" -ne 0 ] && [ "$fail" -eq 0 ]; then
-	n=$((n + 1))
-	echo "not ok $n vma-harness/exit-status # harness exited $rc, see $log"
+if [ "$rc" -ne 0 ] && [ "$ktap_failed" -eq 0 ]; then
+	ktap_fail "vma-harness/exit-status # harness exited $rc, see $log"
 	exit 1
 fi
 [ "$rc" -eq 0 ]

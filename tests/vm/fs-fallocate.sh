@@ -5,9 +5,10 @@
 # zeros through the mapping and pread(); other modes fail with EOPNOTSUPP;
 # more than memory can hold fails with ENOSPC.
 #
-# Stacks: A hookfs, B stackfs, D overlayfs with both layers on hookfs.
-# Not C or F, whose tmpfs upper takes the copied-up file (tmpfs is checked
-# on its own), nor E: nestmap-fuse does not implement fallocate.
+# Stacks (tests/vm/stacks.inc): hookfs (A), stackfs (B), ovl-hookfs (D,
+# overlayfs with both layers on hookfs). Not ovl-tmpfs (C) or stackfs-ovl
+# (F), whose tmpfs upper takes the copied-up file (tmpfs is checked on its
+# own), nor fuse (E): nestmap-fuse does not implement fallocate.
 set -eu
 
 FS_SUITE=fs-fallocate
@@ -37,12 +38,8 @@ mount -t tmpfs none "$T"
 mount -t hookfs none "$H"
 
 falloc_checks "tmpfs (reference)" "$T"
-for s in A B D; do
-	case $s in
-	A) name="A hookfs" ;;
-	B) name="B stackfs" ;;
-	D) name="D overlayfs on hookfs" ;;
-	esac
+for s in hookfs stackfs ovl-hookfs; do
+	name="$(letter_of "$s") $s"
 	if setup_stack "$s" "$H"; then
 		falloc_checks "$name" "$DIR"
 	else

@@ -22,7 +22,9 @@
 # Lockdep reports only its first splat per boot, so after one the later
 # runs can pass without the check: read the first failure.
 #
-#   fstools.sh [--long] [--stacks LIST]   (LIST: A,B,C,D,E,F)
+#   fstools.sh [--long] [--stacks LIST]
+# LIST: stack ids (or letters) from tests/vm/stacks.inc, comma-separated;
+# default: every stack but shmem.
 # --long runs ten times as many ops; NESTMAP_FSX_OPS and NESTMAP_FSS_OPS
 # set the counts. The default run takes about 100 s under TCG here.
 set -eu
@@ -39,7 +41,6 @@ if [ "$LONG" = 1 ]; then
 	FSX_OPS=$((FSX_OPS * 10)) FSS_OPS=$((FSS_OPS * 10))
 fi
 TOOL_LIMIT=$((LONG ? 1800 : 300))
-SPLAT='WARNING:|BUG:|Oops|possible circular locking|possible recursive locking|lockdep|inconsistent lock state|KASAN|INFO: task .* blocked|RCU stall|UBSAN'
 
 # tool NAME CMD...: run CMD, output in $WORK/out, killed after TOOL_LIMIT
 # s; an oops, or a process the kill cannot end, panics the guest
@@ -62,11 +63,11 @@ tool() {
 		if [ -n "$oops" ]; then
 			tail -n 20 "$WORK/out" | sed 's/^/# /'
 			echo "$oops" | sed 's/^/# /'
-			ktap FAIL "$name: kernel oops"
+			ktap_fail "$name: kernel oops"
 			give_up "kernel oops during $name"
 		fi
 		if [ "$waited" -gt $((TOOL_LIMIT * 5 + 150)) ]; then
-			ktap FAIL "$name cannot be killed"
+			ktap_fail "$name cannot be killed"
 			give_up "$name cannot be killed"
 		fi
 		sleep 0.2
@@ -75,7 +76,7 @@ tool() {
 	wait "$pid" 2>/dev/null || true
 	RC=$(cat "$WORK/rc")
 	SECS=$(($(date +%s) - t_start))
-	NEW_SPLAT=$(dmesg | tail -n +"$((lines + 1))" | grep -E "$SPLAT" |
+	NEW_SPLAT=$(dmesg | tail -n +"$((lines + 1))" | splat_lines |
 		head -n 3 || true)
 }
 
@@ -84,11 +85,11 @@ tool() {
 verdict() {
 	if [ -n "$NEW_SPLAT" ]; then
 		echo "$NEW_SPLAT" | sed 's/^/# kernel: /'
-		ktap FAIL "$1 $3 (kernel splat)"
+		ktap_fail "$1 $3 (kernel splat)"
 	elif [ "$2" = yes ]; then
-		ktap OK "$1 $3"
+		ktap_pass "$1 $3"
 	else
-		ktap FAIL "$1 $3"
+		ktap_fail "$1 $3"
 	fi
 }
 
@@ -159,10 +160,12 @@ fsstress_run() {
 	# takes longer than the run; stack_tools removes them on hookfs.
 }
 
+# stack_tools STACK I: the runs on STACK (an id), seeds from I; the
+# results are named by its letter.
 stack_tools() {
-	s=$1 i=$2
-	if ! setup_stack "$s" "$BASE"; then
-		ktap FAIL "$s/fstools-setup"
+	id=$1 s=$(letter_of "$1") i=$2
+	if ! setup_stack "$id" "$BASE"; then
+		ktap_fail "$s/fstools-setup"
 		teardown_stack || true
 		return
 	fi
@@ -172,11 +175,11 @@ stack_tools() {
 	fsx_run "$s/fsx-page-aligned" $((300 + i)) -r 4096 -w 4096 -t 4096 \
 		-o 16384
 	fsstress_run "$s/fsstress" $((400 + i))
-	teardown_stack || ktap FAIL "$s/fstools-unmount"
+	teardown_stack || ktap_fail "$s/fstools-unmount"
 	# Free the stack's files on hookfs directly: fast, and the next
 	# stacks need the memory.
-	rm -rf "$BASE/$s"
-	echo "# fstools: $s took $(($(date +%s) - t0)) s;" \
+	rm -rf "${BASE:?}/$id"
+	echo "# fstools: $s ($id) took $(($(date +%s) - t0)) s;" \
 		"$(awk '/^MemAvailable/ { print int($2 / 1024) }' /proc/meminfo) MiB available"
 }
 
@@ -191,17 +194,14 @@ start_suite
 echo "# fstools: stacks $STACKS; fsx $FSX_OPS ops x3, fsstress 3 x $FSS_OPS ops per stack"
 
 i=0
-for s in $STACKS; do
+for id in $STACKS; do
 	i=$((i + 1))
-	stack_tools "$s" "$i"
+	stack_tools "$id" "$i"
 done
 
-umount "$BASE" || ktap FAIL "fstools-unmount-hookfs"
+umount "$BASE" || ktap_fail "fstools-unmount-hookfs"
 unload_modules
-if kernel_log_clean; then
-	ktap OK "fstools-kernel-log-clean"
-else
-	ktap FAIL "fstools-kernel-log-clean"
-fi
-echo "# fstools: $KTAP_N checks, $KTAP_FAILED failed, $(($(date +%s) - start)) s"
-[ "$KTAP_FAILED" -eq 0 ]
+check "fstools-kernel-log-clean" kernel_log_clean
+ktap_summary fstools
+echo "# fstools: $(($(date +%s) - start)) s"
+ktap_done

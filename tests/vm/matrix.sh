@@ -1,12 +1,14 @@
 #!/bin/sh
 # The nested-mmap matrix, run as root inside the guest (busybox sh).
 #
-# Mounts each stack over hookfs (or, with --lower DIR, stacks
-# B, C and E over the user's directory), runs the mmap_hooks kselftest's
-# variant for that stack on it (its tests are the table's cases),
-# tears it down again and prints one table: rows are cases, columns are
-# stacks. A failed unmount or rmmod, and a kernel WARNING/BUG/Oops/
-# lockdep/KASAN report during the run, are failures too.
+# Mounts each stack of tests/vm/stacks.inc over hookfs (or, with --lower
+# DIR, stackfs, ovl-tmpfs and fuse over the user's directory), runs the
+# mmap_hooks kselftest's variant for that stack on it (the test's cases
+# are the table's rows), tears it down again and prints one table: rows
+# are cases, columns are stacks (by letter). A failed setup, unmount or
+# rmmod, and a kernel splat (tests/lib/splat.sh) during the run, are
+# failures too. The result lines (tests/lib/ktap.sh) are the test's, then
+# teardown, rmmod and kernel log ones.
 set -eu
 
 BIN=${NESTMAP_BIN:-/opt/nestmap/bin}
@@ -15,14 +17,18 @@ WORK=/tmp/nestmap-matrix
 KSELFTEST=${NESTMAP_KSELFTEST:-/opt/nestmap/kselftest}
 TEST=$KSELFTEST/filesystems/mmap_hooks/mmap_hooks_test
 STACK_TIMEOUT=600
+. "$(dirname "$0")/../lib/ktap.sh"
 . "$(dirname "$0")/stacks.inc"
 
 usage() {
 	cat <<-EOF
 	usage: matrix.sh [--lower DIR] [--stacks LIST]
-	  --lower DIR    run stacks B, C and E over DIR instead of hookfs
-	                 (hooks are then checked through trace events only)
-	  --stacks LIST  only these stacks, e.g. A,B,G (default: all)
+	  --lower DIR    run stacks stackfs, ovl-tmpfs and fuse (B, C, E) over
+	                 DIR instead of hookfs (hooks are then checked through
+	                 trace events only)
+	  --stacks LIST  only these stacks, by id or letter: e.g.
+	                 hookfs,stackfs,shmem or A,B,G (default: all)
+	stacks: $(for id in $(stack_ids); do printf '%s=%s ' "$id" "$(letter_of "$id")"; done)
 	EOF
 }
 
@@ -39,17 +45,13 @@ done
 if [ -n "$LOWER" ]; then
 	[ -d "$LOWER" ] || { echo "matrix.sh: --lower $LOWER is not a directory" >&2; exit 2; }
 	LOWER=$(cd "$LOWER" && pwd)
-	ALL_STACKS="B C E"
+	ALL_STACKS="stackfs ovl-tmpfs fuse"
 else
-	ALL_STACKS="A B C D E F G"
+	ALL_STACKS=$(stack_ids)
 fi
-STACKS=$(echo "${STACKS:-$ALL_STACKS}" | tr ',' ' ')
-for s in $STACKS; do
-	case " $ALL_STACKS " in
-	*" $s "*) ;;
-	*) echo "matrix.sh: no stack '$s' in this mode (have: $ALL_STACKS)" >&2; exit 2 ;;
-	esac
-done
+parse_stacks matrix.sh "${STACKS:-$ALL_STACKS}" "$ALL_STACKS" || exit 2
+# Below, stacks go by letter: the table's columns.
+STACKS=$(for id in $STACKS; do letter_of "$id"; done)
 
 [ -x "$TEST" ] || { echo "matrix.sh: $TEST is missing (make userspace)" >&2; exit 1; }
 # The cases are the test's: the third column of its -l listing.
@@ -67,18 +69,20 @@ set_cell() {
 	echo "$3" >"$WORK/results/$1.$2"
 }
 
-# Turn one KTAP run into cells; cases it did not report become FAIL.
+# Turn one KTAP run into cells; cases it did not report become FAIL,
+# with a result line of their own.
 record_ktap() {
 	stack=$1 ktap=$2
 	for c in $CASES; do
 		[ "$c" = teardown ] && continue
-		line=$(grep -E "^(not )?ok [0-9]+ mmap_hooks\.$(variant_of "$stack")\.$c( |\$)" \
+		line=$(grep -E "^(not )?ok [0-9]+ mmap_hooks\.$(id_of "$stack" | tr - _)\.$c( |\$)" \
 			"$ktap" || true)
 		case $line in
 		"not ok"*) set_cell "$stack" "$c" FAIL ;;
 		*"# SKIP"*) set_cell "$stack" "$c" SKIP ;;
 		ok*) set_cell "$stack" "$c" PASS ;;
-		*) set_cell "$stack" "$c" FAIL ;;
+		*) set_cell "$stack" "$c" FAIL
+			ktap_fail "$stack/$c # no result from mmap_hooks_test" ;;
 		esac
 	done
 }
@@ -87,6 +91,7 @@ fail_all() {
 	for c in $CASES; do
 		set_cell "$1" "$c" FAIL
 	done
+	ktap_fail "$1/setup"
 }
 
 print_table() {
@@ -113,7 +118,7 @@ run_stack() {
 		return
 	fi
 	progress "stack $s: test"
-	v=$(variant_of "$s")
+	v=$(id_of "$s" | tr - _)
 	V=$(echo "$v" | tr a-z A-Z)
 	rc=0
 	env "MMAP_HOOKS_${V}_DIR=$DIR" "MMAP_HOOKS_${V}_LOWER=$LOWER_DIR" \
@@ -121,14 +126,16 @@ run_stack() {
 		"MMAP_HOOKS_HOOKFS_DEV=$hookfs_dev" \
 		timeout -s KILL "$STACK_TIMEOUT" "$TEST" -v "$v" \
 		>"$ktap" 2>&1 || rc=$?
-	cat "$ktap"
+	ktap_emit "$ktap"
 	echo "# stack $s: mmap_hooks_test -v $v exit status $rc"
 	record_ktap "$s" "$ktap"
 	progress "stack $s: teardown"
 	if teardown_stack; then
 		set_cell "$s" teardown PASS
+		ktap_pass "$s/teardown"
 	else
 		set_cell "$s" teardown FAIL
+		ktap_fail "$s/teardown"
 	fi
 }
 
@@ -171,16 +178,28 @@ done
 
 progress "unload modules"
 if [ -n "$BASE_MOUNT" ]; then
-	umount "$BASE_MOUNT" || { echo "# umount $BASE_MOUNT failed"; FAILURES=$((FAILURES + 1)); }
+	if umount "$BASE_MOUNT"; then
+		ktap_pass "umount hookfs"
+	else
+		ktap_fail "umount hookfs"
+		FAILURES=$((FAILURES + 1))
+	fi
 else
 	rm -rf "$BASE"
 fi
 for m in stackfs hookfs; do
 	[ "$m" = hookfs ] && [ -n "$LOWER" ] && continue
-	rmmod "$m" || { echo "# rmmod $m failed"; FAILURES=$((FAILURES + 1)); }
+	if rmmod "$m"; then
+		ktap_pass "rmmod $m"
+	else
+		ktap_fail "rmmod $m"
+		FAILURES=$((FAILURES + 1))
+	fi
 done
-if ! kernel_log_clean; then
-	echo "# the kernel log has a WARNING/BUG/Oops/lockdep/KASAN report"
+if kernel_log_clean; then
+	ktap_pass "kernel log clean"
+else
+	ktap_fail "kernel log clean # a kernel splat (tests/lib/splat.sh)"
 	FAILURES=$((FAILURES + 1))
 fi
 

@@ -14,6 +14,8 @@
 # unmount or a splat.
 #
 #   revoke-race.sh [--long] [--stacks LIST]
+# LIST: stack ids (or letters) from tests/vm/stacks.inc, comma-separated;
+# default: every stack but shmem.
 # Short (make test): up to 600 attempts per path; --long, or
 # NESTMAP_STRESS_LONG=1: up to 6000 (make stress).
 set -eu
@@ -33,36 +35,29 @@ fi
 start_suite
 echo "# revoke race: stacks $STACKS, up to $ATTEMPTS attempts or $SECS s each"
 
-for s in $STACKS; do
+for id in $STACKS; do
+	s=$(letter_of "$id")
 	start=$(date +%s)
-	if ! precreate "$(lower_of "$s" "$BASE")" || ! setup_stack "$s" "$BASE"; then
-		ktap FAIL "$s/race-setup"
+	if ! precreate "$(lower_of "$id" "$BASE")" || ! setup_stack "$id" "$BASE"; then
+		ktap_fail "$s/race-setup"
 		teardown_stack || true
 		continue
 	fi
 	set -- --stack "$s" --dir "$DIR" --lower-dir "$LOWER_DIR" \
-		--hookfs-dev "$HOOKFS_DEV" --path "$(path_of "$s")" \
+		--hookfs-dev "$HOOKFS_DEV" --path "$(path_of "$id")" \
 		--seconds "$SECS" --iterations "$ATTEMPTS"
 	set -- "$@" --no-stale
 	run_tool "$s/race" $((SECS + 120)) race "$@"
 	grep '^# race ' "$WORK/out" >>"$WORK/summary" || true
-	if teardown_stack; then
-		ktap OK "$s/race-unmount"
-	else
-		ktap FAIL "$s/race-unmount"
-	fi
-	echo "# stack $s: $(($(date +%s) - start)) s"
+	check "$s/race-unmount" teardown_stack
+	echo "# stack $s ($id): $(($(date +%s) - start)) s"
 done
 
-if umount "$BASE"; then ktap OK "race-unmount-hookfs"; else ktap FAIL "race-unmount-hookfs"; fi
+check "race-unmount-hookfs" umount "$BASE"
 trace_restore
 unload_modules
-if kernel_log_clean; then
-	ktap OK "race-kernel-log-clean"
-else
-	ktap FAIL "race-kernel-log-clean"
-fi
+check "race-kernel-log-clean" kernel_log_clean
 echo "# revoke race, stale mappings per path:"
 cat "$WORK/summary" 2>/dev/null || true
-echo "# revoke race: $KTAP_N checks, $KTAP_FAILED failed"
-[ "$KTAP_FAILED" -eq 0 ]
+ktap_summary "revoke race"
+ktap_done
