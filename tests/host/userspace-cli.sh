@@ -150,11 +150,9 @@ uniform() {
 	shift
 	[ "$1" = help_ok ] || hostile=$((hostile + 1))
 	if "$@"; then
-		pass=$((pass + 1))
-		echo "ok $((pass + fail)) userspace-cli/$name"
+		ktap_pass "userspace-cli/$name"
 	else
-		fail=$((fail + 1))
-		echo "not ok $((pass + fail)) userspace-cli/$name"
+		ktap_fail "userspace-cli/$name"
 	fi
 }
 
