@@ -37,7 +37,7 @@ hook_skips_say_why() {
 	# missing mmap_complete.
 	bad=$(grep -a '# SKIP' "$1" | grep -v 'mmap_complete\|shmem\|nothing to merge' || true)
 	[ -z "$bad" ] || { printf '# %s\n' "$bad"; return 1; }
-	grep -a '/hooks # SKIP' "$1" | grep -q 'mmap_complete'
+	grep -a 'mmap_hooks\.[a-z_]*\.hooks # SKIP' "$1" | grep -q 'mmap_complete'
 }
 
 # Bad images are refused with a clear error before anything boots, and a
