@@ -37,7 +37,6 @@
 
 #include <errno.h>
 #include <fcntl.h>
-#include <getopt.h>
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -698,23 +697,15 @@ static const char usage[] =
 
 int main(int argc, char **argv)
 {
-	static const struct option longopts[] = {
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 }
-	};
 	static const char *const names[] = {
 		"shared", "private", "fork", "mremap", "fail-nth", "outcomes",
 	};
 	const char *c;
 	bool dirless;
-	int i, opt, args, which = -1;
+	int i, args, which = -1;
 
 	nm_prog_init(argv, "nestmap-hugetlb", usage);
-	while ((opt = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
-		if (opt == 'h')
-			nm_help();
-		nm_usage_error(NULL);
-	}
+	optind = nm_parse_help_only(argc, argv);
 	if (optind >= argc)
 		nm_usage_error("missing case");
 	c = argv[optind];

@@ -40,16 +40,19 @@ enum hookfs_stat {
 	HOOKFS_NR_STATS,
 };
 
-#define HOOKFS_STAT_NAME_PREPARE		"prepare"
-#define HOOKFS_STAT_NAME_PREPARE_FAILED		"prepare_failed"
-#define HOOKFS_STAT_NAME_COMPLETE		"complete"
-#define HOOKFS_STAT_NAME_ABORT			"abort"
-#define HOOKFS_STAT_NAME_COMPLETE_FAILED	"complete_failed"
-#define HOOKFS_STAT_NAME_CONTEXT_MISMATCH	"context_mismatch"
-#define HOOKFS_STAT_NAME_CONTEXTS_OUTSTANDING	"contexts_outstanding"
-#define HOOKFS_STAT_NAME_PAGES_PREPOPULATED	"pages_prepopulated"
-#define HOOKFS_STAT_NAME_COMPLETE_UNLINKED	"complete_unlinked"
-#define HOOKFS_STAT_NAME_PRIVATE_OUTSTANDING	"private_outstanding"
+/* Each counter's NAME, as an initializer for a HOOKFS_NR_STATS array. */
+#define HOOKFS_STAT_NAMES {						\
+	[HOOKFS_STAT_PREPARE] = "prepare",				\
+	[HOOKFS_STAT_PREPARE_FAILED] = "prepare_failed",		\
+	[HOOKFS_STAT_COMPLETE] = "complete",				\
+	[HOOKFS_STAT_ABORT] = "abort",					\
+	[HOOKFS_STAT_COMPLETE_FAILED] = "complete_failed",		\
+	[HOOKFS_STAT_CONTEXT_MISMATCH] = "context_mismatch",		\
+	[HOOKFS_STAT_CONTEXTS_OUTSTANDING] = "contexts_outstanding",	\
+	[HOOKFS_STAT_PAGES_PREPOPULATED] = "pages_prepopulated",	\
+	[HOOKFS_STAT_COMPLETE_UNLINKED] = "complete_unlinked",		\
+	[HOOKFS_STAT_PRIVATE_OUTSTANDING] = "private_outstanding",	\
+}
 
 /* "0" or "1": complete prepopulates the mapping. */
 #define HOOKFS_KNOB_PREPOPULATE		"prepopulate"

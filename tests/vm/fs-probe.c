@@ -49,7 +49,6 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
-#include <getopt.h>
 #include <linux/falloc.h>
 #include <signal.h>
 #include <stdbool.h>
@@ -906,22 +905,12 @@ static const struct {
 
 int main(int argc, char **argv)
 {
-	static const struct option longopts[] = {
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 }
-	};
 	const char *cmd;
 	char **arg;
 	size_t i;
-	int opt;
 
 	nm_prog_init(argv, "fs-probe", usage);
-	/* "+": arguments after the subcommand are never options. */
-	while ((opt = getopt_long(argc, argv, "+h", longopts, NULL)) != -1) {
-		if (opt == 'h')
-			nm_help();
-		nm_usage_error(NULL);
-	}
+	optind = nm_parse_help_only(argc, argv);
 	if (optind >= argc)
 		nm_usage_error("missing subcommand");
 	cmd = argv[optind];

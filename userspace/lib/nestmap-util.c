@@ -6,6 +6,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <getopt.h>
 #include <setjmp.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -50,6 +51,23 @@ void nm_usage_error(const char *fmt, ...)
 	}
 	fputs(nm_usage_text, stderr);
 	exit(2);
+}
+
+int nm_parse_help_only(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 }
+	};
+	int opt;
+
+	/* "+": arguments after the first one are never options. */
+	while ((opt = getopt_long(argc, argv, "+h", longopts, NULL)) != -1) {
+		if (opt == 'h')
+			nm_help();
+		nm_usage_error(NULL);
+	}
+	return optind;
 }
 
 bool nm_parse_ulong(const char *s, unsigned long min, unsigned long max,
@@ -234,18 +252,8 @@ int nm_trace_walk(int (*fn)(const struct nm_mmap_event *ev, void *arg),
 
 /* ---- hookfs debugfs ---- */
 
-static const char *const hookfs_stat_names[HOOKFS_NR_STATS] = {
-	[HOOKFS_STAT_PREPARE] = HOOKFS_STAT_NAME_PREPARE,
-	[HOOKFS_STAT_PREPARE_FAILED] = HOOKFS_STAT_NAME_PREPARE_FAILED,
-	[HOOKFS_STAT_COMPLETE] = HOOKFS_STAT_NAME_COMPLETE,
-	[HOOKFS_STAT_ABORT] = HOOKFS_STAT_NAME_ABORT,
-	[HOOKFS_STAT_COMPLETE_FAILED] = HOOKFS_STAT_NAME_COMPLETE_FAILED,
-	[HOOKFS_STAT_CONTEXT_MISMATCH] = HOOKFS_STAT_NAME_CONTEXT_MISMATCH,
-	[HOOKFS_STAT_CONTEXTS_OUTSTANDING] = HOOKFS_STAT_NAME_CONTEXTS_OUTSTANDING,
-	[HOOKFS_STAT_PAGES_PREPOPULATED] = HOOKFS_STAT_NAME_PAGES_PREPOPULATED,
-	[HOOKFS_STAT_COMPLETE_UNLINKED] = HOOKFS_STAT_NAME_COMPLETE_UNLINKED,
-	[HOOKFS_STAT_PRIVATE_OUTSTANDING] = HOOKFS_STAT_NAME_PRIVATE_OUTSTANDING,
-};
+static const char *const hookfs_stat_names[HOOKFS_NR_STATS] =
+	HOOKFS_STAT_NAMES;
 
 void nm_hookfs_dir(char *out, dev_t dev)
 {

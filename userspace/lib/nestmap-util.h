@@ -33,6 +33,11 @@ void nm_help(void) __attribute__((noreturn));
  */
 void nm_usage_error(const char *fmt, ...)
 	__attribute__((noreturn, format(printf, 1, 2)));
+/*
+ * For a program whose only option is --help: handles it (or a bad option)
+ * and returns the index of the first argument.
+ */
+int nm_parse_help_only(int argc, char **argv);
 /* A whole decimal number in [@min, @max]. */
 bool nm_parse_ulong(const char *s, unsigned long min, unsigned long max,
 		    unsigned long *out);
