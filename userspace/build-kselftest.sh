@@ -11,6 +11,8 @@ set -eu
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 BUILD=$ROOT/build
 SRC=${KERNEL_SRC:-$BUILD/src/linux}
+# make runs this from userspace/: a relative KERNEL_SRC is the repository's.
+case $SRC in /*) ;; *) SRC=$ROOT/$SRC ;; esac
 TARGET=filesystems/mmap_hooks
 OUT=$BUILD/kselftest
 LOG=$BUILD/logs/kselftest.log
