@@ -7,9 +7,9 @@
 #                    source) passed with --add
 #
 # Suites print KTAP-style lines (tests/lib/ktap.sh): "ok N name",
-# "not ok N name" and "ok N name # SKIP reason".  A suite that fails without saying which test,
-# or prints no result, counts as one failure; so does a guest kernel splat,
-# panic or timeout.  The last line is "N passed, N failed, N skipped".
+# "not ok N name" and "ok N name # SKIP reason".  A suite that fails
+# without saying which test, or prints no result, counts as one failure;
+# so does a guest kernel splat, panic or timeout.  The last line is "N passed, N failed, N skipped".
 #
 # Environment: NESTMAP_TESTS_DIR (default tests/), NESTMAP_KERNEL,
 # NESTMAP_INITRD, NESTMAP_VM_MEM, NESTMAP_VM_TIMEOUT and
