@@ -61,7 +61,7 @@ static struct {
 	const char *dir;
 	const char *lower_dir;
 	const char *hookfs_dev;
-	const char *path_flag;		/* "direct" or "compat", or NULL */
+	const char *path_flag;		/* "direct", "compat", "nested" or NULL */
 	char dbg[PATH_MAX];		/* debugfs dir of the hookfs sb */
 	bool trace;			/* the series' events are there */
 	dev_t dev;
@@ -1026,11 +1026,11 @@ static int cmd_race(void)
 static const char usage[] =
 	"usage: nestmap-stress stress|race --dir DIR --lower-dir DIR --hookfs-dev MAJ:MIN\n"
 	"                      [options]\n"
-	"  --stack NAME        label for the output (A..F)\n"
+	"  --stack NAME        label for the output (A..I)\n"
 	"  --dir DIR           the stack's view of the files\n"
 	"  --lower-dir DIR     the same files on hookfs itself\n"
 	"  --hookfs-dev MAJ:MIN  st_dev of that hookfs (its debugfs dir)\n"
-	"  --path direct|compat  expected path flag of the trace events\n"
+	"  --path direct|compat|nested  expected path flag of the trace events\n"
 	"  --seconds N         stop after N seconds, 1..3600 (default 5)\n"
 	"  --iterations N      stress: mmaps per thread; race: attempts\n"
 	"                      over all windows (default 100000)\n"
@@ -1091,8 +1091,9 @@ int main(int argc, char **argv)
 			cfg.hookfs_dev = optarg;
 			break;
 		case 'p':
-			if (strcmp(optarg, "direct") && strcmp(optarg, "compat"))
-				nm_usage_error("--path wants direct or compat, not '%s'",
+			if (strcmp(optarg, "direct") && strcmp(optarg, "compat") &&
+			    strcmp(optarg, "nested"))
+				nm_usage_error("--path wants direct, compat or nested, not '%s'",
 					       optarg);
 			cfg.path_flag = optarg;
 			break;

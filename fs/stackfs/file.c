@@ -152,12 +152,10 @@ static int stackfs_fsync(struct file *file, loff_t start, loff_t end,
 }
 
 /*
- * Legacy ->mmap only, on purpose: backing_file_mmap() points the VMA at the
- * lower file and calls vfs_mmap() on it, which reaches the lower's
- * mmap_prepare and mmap_complete through compat_vma_mmap().
- *
- * Nothing may fail after that succeeded: the lower's mmap_complete has
- * already run, and no hook exists to undo it.
+ * mmap=legacy: backing_file_mmap() points the VMA at the lower file and calls
+ * vfs_mmap() on it, which reaches the lower's mmap_prepare through
+ * compat_vma_mmap(). mmap() then runs the lower's mmap_complete, or its
+ * mmap_abort if anything fails, including this hook after that call.
  */
 static int stackfs_mmap(struct file *file, struct vm_area_struct *vma)
 {
@@ -169,7 +167,23 @@ static int stackfs_mmap(struct file *file, struct vm_area_struct *vma)
 	return backing_file_mmap(file->private_data, vma, &ctx);
 }
 
-const struct file_operations stackfs_file_operations = {
+/*
+ * mmap=prepare: the lower's mmap_prepare runs on our descriptor through
+ * mmap_prepare_nested(), and our mmap_complete and mmap_abort chain to the
+ * lower's, at any depth.
+ */
+static int stackfs_mmap_prepare(struct vm_area_desc *desc)
+{
+	struct file *file = desc->file;
+	struct backing_file_ctx ctx = {
+		.cred		= file->f_cred,
+		.accessed	= stackfs_file_accessed,
+	};
+
+	return backing_file_mmap_prepare(file->private_data, desc, &ctx);
+}
+
+static const struct file_operations stackfs_legacy_file_operations = {
 	.open		= stackfs_open,
 	.release	= stackfs_release,
 	.read_iter	= stackfs_read_iter,
@@ -181,6 +195,29 @@ const struct file_operations stackfs_file_operations = {
 	.splice_read	= stackfs_splice_read,
 	.splice_write	= stackfs_splice_write,
 };
+
+static const struct file_operations stackfs_prepare_file_operations = {
+	.open		= stackfs_open,
+	.release	= stackfs_release,
+	.read_iter	= stackfs_read_iter,
+	.write_iter	= stackfs_write_iter,
+	.llseek		= stackfs_llseek,
+	.fsync		= stackfs_fsync,
+	.fallocate	= stackfs_fallocate,
+	.mmap_prepare	= stackfs_mmap_prepare,
+	.mmap_complete	= mmap_complete_nested,
+	.mmap_abort	= mmap_abort_nested,
+	.splice_read	= stackfs_splice_read,
+	.splice_write	= stackfs_splice_write,
+};
+
+const struct file_operations *stackfs_file_fops(const struct super_block *sb)
+{
+	const struct stackfs_sb_info *sbi = sb->s_fs_info;
+
+	return sbi->mmap_prepare ? &stackfs_prepare_file_operations :
+				   &stackfs_legacy_file_operations;
+}
 
 static int stackfs_dir_open(struct inode *inode, struct file *file)
 {

@@ -53,7 +53,7 @@ struct inode *stackfs_get_inode(struct super_block *sb,
 		break;
 	case S_IFREG:
 		inode->i_op = &stackfs_file_inode_operations;
-		inode->i_fop = &stackfs_file_operations;
+		inode->i_fop = stackfs_file_fops(sb);
 		break;
 	case S_IFLNK:
 		inode->i_op = &stackfs_symlink_inode_operations;

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
  * stackfs: a minimal stacking filesystem that passes every operation to
- * the directory it is mounted over, and has only a legacy ->mmap.
+ * the directory it is mounted over. It maps files with a legacy ->mmap
+ * (mmap=legacy, the default) or with ->mmap_prepare (mmap=prepare).
  *
  * Each stackfs dentry holds its lower dentry in d_fsdata, each stackfs
  * inode its lower inode in i_private, and each open stackfs file its
@@ -17,6 +18,8 @@
 
 struct stackfs_sb_info {
 	struct vfsmount *lower_mnt;
+	/* Fixed at mount: the file operations of every inode depend on it. */
+	bool mmap_prepare;
 };
 
 static inline struct dentry *stackfs_lower_dentry(const struct dentry *dentry)
@@ -52,7 +55,7 @@ struct inode *stackfs_get_inode(struct super_block *sb,
 				struct inode *lower_inode);
 
 /* file.c */
-extern const struct file_operations stackfs_file_operations;
+const struct file_operations *stackfs_file_fops(const struct super_block *sb);
 extern const struct file_operations stackfs_dir_operations;
 
 #endif /* _STACKFS_H */

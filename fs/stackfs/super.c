@@ -22,6 +22,8 @@ static struct file_system_type stackfs_fs_type;
 struct stackfs_fs_context {
 	char *lowerdir;
 	struct path lower;
+	bool mmap_set;
+	bool mmap_prepare;
 };
 
 static void stackfs_evict_inode(struct inode *inode)
@@ -46,8 +48,11 @@ static int stackfs_show_options(struct seq_file *m, struct dentry *root)
 {
 	struct path lower_path = stackfs_lower_path(root);
 
+	struct stackfs_sb_info *sbi = root->d_sb->s_fs_info;
+
 	seq_puts(m, ",lowerdir=");
 	seq_path(m, &lower_path, ", \t\n\\");
+	seq_printf(m, ",mmap=%s", sbi->mmap_prepare ? "prepare" : "legacy");
 	return 0;
 }
 
@@ -60,10 +65,18 @@ static const struct super_operations stackfs_super_operations = {
 
 enum stackfs_param {
 	OPT_LOWERDIR,
+	OPT_MMAP,
+};
+
+static const struct constant_table stackfs_param_mmap[] = {
+	{ "legacy",	false },
+	{ "prepare",	true },
+	{}
 };
 
 static const struct fs_parameter_spec stackfs_fs_parameters[] = {
 	fsparam_string("lowerdir", OPT_LOWERDIR),
+	fsparam_enum("mmap", OPT_MMAP, stackfs_param_mmap),
 	{}
 };
 
@@ -86,6 +99,10 @@ static int stackfs_parse_param(struct fs_context *fc,
 		kfree(ctx->lowerdir);
 		ctx->lowerdir = param->string;
 		param->string = NULL;
+		break;
+	case OPT_MMAP:
+		ctx->mmap_set = true;
+		ctx->mmap_prepare = result.uint_32;
 		break;
 	}
 	return 0;
@@ -132,6 +149,7 @@ static int stackfs_fill_super(struct super_block *sb, struct fs_context *fc)
 	if (!sbi)
 		return -ENOMEM;
 	sb->s_fs_info = sbi;
+	sbi->mmap_prepare = ctx->mmap_prepare;
 
 	sb->s_maxbytes		= lower_sb->s_maxbytes;
 	sb->s_blocksize		= lower_sb->s_blocksize;
@@ -167,18 +185,22 @@ static int stackfs_get_tree(struct fs_context *fc)
 }
 
 /*
- * The lower directory is fixed for the life of the superblock: every inode
- * already points into it. A remount may repeat lowerdir= (mount(8) can
- * pass the options back) but not name another directory.
+ * The lower directory and the mmap mode are fixed for the life of the
+ * superblock: every inode already points into the one and was set up for
+ * the other. A remount may repeat them (mount(8) can pass the options
+ * back) but not change them.
  */
 static int stackfs_reconfigure(struct fs_context *fc)
 {
 	struct stackfs_fs_context *ctx = fc->fs_private;
+	struct stackfs_sb_info *sbi = fc->root->d_sb->s_fs_info;
 	struct path cur = stackfs_lower_path(fc->root);
 	struct path new;
 	bool same;
 	int err;
 
+	if (ctx->mmap_set && ctx->mmap_prepare != sbi->mmap_prepare)
+		return invalfc(fc, "mmap cannot be changed by remount");
 	if (!ctx->lowerdir)
 		return 0;
 	err = kern_path(ctx->lowerdir, LOOKUP_FOLLOW, &new);
@@ -256,5 +278,5 @@ static void __exit stackfs_exit(void)
 module_init(stackfs_init);
 module_exit(stackfs_exit);
 
-MODULE_DESCRIPTION("Minimal stacking filesystem with only a legacy mmap");
+MODULE_DESCRIPTION("Minimal stacking filesystem with a legacy or a prepare mmap");
 MODULE_LICENSE("GPL");

@@ -180,7 +180,7 @@ uniform "stress: too many threads" refused nestmap-stress "--threads wants a num
 	"$S" stress $SARGS --threads 17
 uniform "stress: negative seconds" refused nestmap-stress "--seconds wants" \
 	"$S" stress $SARGS --seconds -1
-uniform "stress: bad path" refused nestmap-stress "--path wants direct or compat" \
+uniform "stress: bad path" refused nestmap-stress "--path wants direct, compat or nested" \
 	"$S" race $SARGS --path sideways
 uniform "stress: stray argument" refused nestmap-stress "unexpected argument 'extra'" \
 	"$S" race $SARGS extra

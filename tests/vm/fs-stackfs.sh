@@ -163,6 +163,30 @@ fail_compat() {
 }
 check "a failed complete under stackfs fails the mmap, nothing left" fail_compat
 
+# mmap=prepare: the same through stackfs's mmap_prepare (the nested path).
+SP=/mnt/stackfs-prepare
+mkdir -p "$SP"
+exec_nested() {
+	mount -t stackfs -o "lowerdir=$L,mmap=prepare" none "$SP" &&
+		grep -q " $SP stackfs .*,mmap=prepare" /proc/mounts &&
+		printf '0\n' >"$SB/stats" && run_copy "$SP/prog" &&
+		p=$(stat_val "$SB" prepare) && [ "$p" -gt 0 ] &&
+		[ "$(stat_val "$SB" complete)" = "$p" ] &&
+		[ "$(stat_val "$SB" context_mismatch)" = 0 ] &&
+		[ "$(stat_val "$SB" contexts_outstanding)" = 0 ]
+}
+check "exec through stackfs mmap=prepare reaches hookfs's prepare and complete" exec_nested
+
+fail_nested() {
+	printf '0\n' >"$SB/stats" && printf '1 5\n' >"$SB/fail_complete" &&
+		! run_copy "$SP/prog" 2>/dev/null &&
+		[ "$(stat_val "$SB" complete_failed)" = 1 ] &&
+		[ "$(stat_val "$SB" contexts_outstanding)" = 0 ] &&
+		run_copy "$SP/prog"
+}
+check "a failed complete under stackfs mmap=prepare fails the mmap, nothing left" fail_nested
+umount "$SP" 2>/dev/null || true
+
 touch "$S/pfn-through"
 pfn_through() {
 	probe_is F mmap-byte "$S/pfn-through" 20480
@@ -253,6 +277,21 @@ check "unknown option is rejected" \
 	mount_rejected "lowerdir=$L,bogus=1" "Unknown parameter 'bogus'"
 check "stackfs on stackfs is rejected" \
 	mount_rejected "lowerdir=$S" "is on stackfs itself"
+check "an unknown mmap mode is rejected" \
+	mount_rejected "lowerdir=$L,mmap=fast" "Bad value for 'mmap'"
+
+legacy_default() {
+	grep -q " $S stackfs .*,mmap=legacy" /proc/mounts
+}
+check "mmap=legacy is the default, and shown" legacy_default
+
+remount_mmap() {
+	! mount -o "remount,lowerdir=$L,mmap=prepare" "$S" 2>/dev/null &&
+		dmesg_new | grep -F "mmap cannot be changed by remount" &&
+		legacy_default &&
+		mount -o "remount,lowerdir=$L,mmap=legacy" "$S" && legacy_default
+}
+check "a remount cannot change the mmap mode, may repeat it" remount_mmap
 
 # Two overlayfs levels make depth 2; stackfs on top would be 3.
 deep_stack() {

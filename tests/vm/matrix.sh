@@ -2,13 +2,17 @@
 # The nested-mmap matrix, run as root inside the guest (busybox sh).
 #
 # Mounts each stack of tests/vm/stacks.inc over hookfs (or, with --lower
-# DIR, stackfs, ovl-tmpfs and fuse over the user's directory), runs the
-# mmap_hooks kselftest's variant for that stack on it (the test's cases
-# are the table's rows), tears it down again and prints one table: rows
+# DIR, stackfs, ovl-tmpfs, fuse and stackfs-prepare over the user's
+# directory), runs the mmap_hooks kselftest's variant for that stack on it
+# (the test's cases are the table's rows), tears it down again and prints
+# one table: rows
 # are cases, columns are stacks (by letter). A failed setup, unmount or
 # rmmod, and a kernel splat (tests/lib/splat.sh) during the run, are
-# failures too. The result lines (tests/lib/ktap.sh) are the test's, then
-# teardown, rmmod and kernel log ones.
+# failures too. So is a stack over hookfs whose outcome in any case
+# differs from the direct path's (A): a stacker, converted or not, must
+# not change what the lower's hooks do. The result lines
+# (tests/lib/ktap.sh) are the test's, then teardown, rmmod, the
+# comparisons with A and the kernel log ones.
 set -eu
 
 BIN=${NESTMAP_BIN:-/opt/nestmap/bin}
@@ -23,9 +27,9 @@ STACK_TIMEOUT=600
 usage() {
 	cat <<-EOF
 	usage: matrix.sh [--lower DIR] [--stacks LIST]
-	  --lower DIR    run stacks stackfs, ovl-tmpfs and fuse (B, C, E) over
-	                 DIR instead of hookfs (hooks are then checked through
-	                 trace events only)
+	  --lower DIR    run stacks stackfs, ovl-tmpfs, fuse and stackfs-prepare
+	                 (B, C, E, H) over DIR instead of hookfs (hooks are then
+	                 checked through trace events only)
 	  --stacks LIST  only these stacks, by id or letter: e.g.
 	                 hookfs,stackfs,shmem or A,B,G (default: all)
 	stacks: $(for id in $(stack_ids); do printf '%s=%s ' "$id" "$(letter_of "$id")"; done)
@@ -45,7 +49,7 @@ done
 if [ -n "$LOWER" ]; then
 	[ -d "$LOWER" ] || { echo "matrix.sh: --lower $LOWER is not a directory" >&2; exit 2; }
 	LOWER=$(cd "$LOWER" && pwd)
-	ALL_STACKS="stackfs ovl-tmpfs fuse"
+	ALL_STACKS="stackfs ovl-tmpfs fuse stackfs-prepare"
 else
 	ALL_STACKS=$(stack_ids)
 fi
@@ -175,6 +179,32 @@ load stackfs
 for s in $STACKS; do
 	run_stack "$s" "$BASE" "$HOOKFS_DEV"
 done
+
+# Every stack over hookfs must do what A does, case by case. SysV shm
+# (G) maps shmem, not hookfs: A is not its reference.
+compare_with_direct() {
+	for s in $STACKS; do
+		[ "$s" = A ] || [ "$s" = G ] && continue
+		diff=
+		for c in $CASES; do
+			a=$(cat "$WORK/results/A.$c" 2>/dev/null || echo -)
+			o=$(cat "$WORK/results/$s.$c" 2>/dev/null || echo -)
+			[ "$a" = "$o" ] || diff="$diff $c (A: $a, $s: $o)"
+		done
+		if [ -z "$diff" ]; then
+			ktap_pass "$s/same outcome as A in every case"
+		else
+			echo "# stack $s differs from the direct path:$diff"
+			ktap_fail "$s/same outcome as A in every case"
+			FAILURES=$((FAILURES + 1))
+		fi
+	done
+}
+if echo "$STACKS" | grep -qx A; then
+	compare_with_direct
+else
+	echo "# stack A (hookfs) not run: no comparison with the direct path"
+fi
 
 progress "unload modules"
 if [ -n "$BASE_MOUNT" ]; then

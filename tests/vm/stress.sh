@@ -57,7 +57,7 @@ stress_stack() {
 		--hookfs-dev "$HOOKFS_DEV" --path "$(path_of "$s")" \
 		--seconds "$SECS" --iterations "$ITER" --threads "$THREADS"
 	# Over tmpfs uppers a writable open would copy "rw" up off hookfs.
-	case $s in ovl-tmpfs|stackfs-ovl) ;; *) set -- "$@" --rw ;; esac
+	case $s in ovl-tmpfs|stackfs-ovl|stackfs-prepare-ovl) ;; *) set -- "$@" --rw ;; esac
 	run_tool "$label/stress" $((SECS + 120)) stress "$@"
 	for op in splice sendfile copy_file_range tee; do
 		probe_ktap "$label/$op" copy "$DIR" "$op"
