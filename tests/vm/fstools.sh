@@ -1,5 +1,5 @@
 #!/bin/sh
-# xfstests' own tools through every stack A-F over hookfs.
+# xfstests' own tools through every stack over hookfs (A-F, H, I).
 #
 # fsx (data integrity: every read, mapped or not, is compared with what it
 # should be) runs with mapped reads and writes on, three seeds per stack:

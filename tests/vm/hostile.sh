@@ -9,7 +9,7 @@
 #     remounts;
 #   - hookfs mount options, remount, garbage written to every debugfs
 #     knob, and knob files used after their superblock is gone;
-#   - nestmap-mmap-errno through every stack with files (A-F, see
+#   - nestmap-mmap-errno through every stack with files (A-F, H, I, see
 #     stacks.inc): each line must match the direct path (A, hookfs) and
 #     every difference is printed;
 #   - nestmap-fuse given bad or odd paths.
@@ -513,7 +513,7 @@ for id in $(file_stack_ids); do
 		cat "$WORK/mmap.$s" >>"$FS_LOG"
 	fi
 done
-echo "# mmap: $mm_n inputs over stacks A-F ($(wc -l <"$WORK/mmap.A" 2>/dev/null || echo 0) per stack)"
+echo "# mmap: $mm_n inputs over the file stacks ($(wc -l <"$WORK/mmap.A" 2>/dev/null || echo 0) per stack)"
 
 # ---- nestmap-fuse given bad or odd paths --------------------------------
 
