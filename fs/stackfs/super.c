@@ -47,7 +47,6 @@ static int stackfs_statfs(struct dentry *dentry, struct kstatfs *buf)
 static int stackfs_show_options(struct seq_file *m, struct dentry *root)
 {
 	struct path lower_path = stackfs_lower_path(root);
-
 	struct stackfs_sb_info *sbi = root->d_sb->s_fs_info;
 
 	seq_puts(m, ",lowerdir=");
