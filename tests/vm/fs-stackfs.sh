@@ -145,46 +145,42 @@ symlink_follow() {
 check "a lower symlink reads and follows through stackfs" symlink_follow
 
 cp "$BUSYBOX" "$L/prog"
-exec_compat() {
-	printf '0\n' >"$SB/stats" && run_copy "$S/prog" &&
+# exec_hooks DIR: exec of DIR/prog reaches hookfs's prepare and complete,
+# paired, once per mapping.
+exec_hooks() {
+	printf '0\n' >"$SB/stats" && run_copy "$1/prog" &&
 		p=$(stat_val "$SB" prepare) && [ "$p" -gt 0 ] &&
 		[ "$(stat_val "$SB" complete)" = "$p" ] &&
 		[ "$(stat_val "$SB" context_mismatch)" = 0 ] &&
 		[ "$(stat_val "$SB" contexts_outstanding)" = 0 ]
 }
-check "exec through stackfs reaches hookfs's prepare and complete" exec_compat
 
-fail_compat() {
+# fail_complete DIR: a failed complete fails the exec and leaves nothing.
+fail_complete() {
 	printf '0\n' >"$SB/stats" && printf '1 5\n' >"$SB/fail_complete" &&
-		! run_copy "$S/prog" 2>/dev/null &&
+		! run_copy "$1/prog" 2>/dev/null &&
 		[ "$(stat_val "$SB" complete_failed)" = 1 ] &&
 		[ "$(stat_val "$SB" contexts_outstanding)" = 0 ] &&
-		run_copy "$S/prog"
+		run_copy "$1/prog"
 }
-check "a failed complete under stackfs fails the mmap, nothing left" fail_compat
+
+check "exec through stackfs reaches hookfs's prepare and complete" \
+	exec_hooks "$S"
+check "a failed complete under stackfs fails the mmap, nothing left" \
+	fail_complete "$S"
 
 # mmap=prepare: the same through stackfs's mmap_prepare (the nested path).
 SP=/mnt/stackfs-prepare
 mkdir -p "$SP"
-exec_nested() {
+mount_prepare() {
 	mount -t stackfs -o "lowerdir=$L,mmap=prepare" none "$SP" &&
-		grep -q " $SP stackfs .*,mmap=prepare" /proc/mounts &&
-		printf '0\n' >"$SB/stats" && run_copy "$SP/prog" &&
-		p=$(stat_val "$SB" prepare) && [ "$p" -gt 0 ] &&
-		[ "$(stat_val "$SB" complete)" = "$p" ] &&
-		[ "$(stat_val "$SB" context_mismatch)" = 0 ] &&
-		[ "$(stat_val "$SB" contexts_outstanding)" = 0 ]
+		grep -q " $SP stackfs .*,mmap=prepare" /proc/mounts
 }
-check "exec through stackfs mmap=prepare reaches hookfs's prepare and complete" exec_nested
-
-fail_nested() {
-	printf '0\n' >"$SB/stats" && printf '1 5\n' >"$SB/fail_complete" &&
-		! run_copy "$SP/prog" 2>/dev/null &&
-		[ "$(stat_val "$SB" complete_failed)" = 1 ] &&
-		[ "$(stat_val "$SB" contexts_outstanding)" = 0 ] &&
-		run_copy "$SP/prog"
-}
-check "a failed complete under stackfs mmap=prepare fails the mmap, nothing left" fail_nested
+check "mount stackfs mmap=prepare, shown in /proc/mounts" mount_prepare
+check "exec through stackfs mmap=prepare reaches hookfs's prepare and complete" \
+	exec_hooks "$SP"
+check "a failed complete under stackfs mmap=prepare fails the mmap, nothing left" \
+	fail_complete "$SP"
 umount "$SP" 2>/dev/null || true
 
 touch "$S/pfn-through"

@@ -5,8 +5,7 @@
 # DIR, stackfs, ovl-tmpfs, fuse and stackfs-prepare over the user's
 # directory), runs the mmap_hooks kselftest's variant for that stack on it
 # (the test's cases are the table's rows), tears it down again and prints
-# one table: rows
-# are cases, columns are stacks (by letter). A failed setup, unmount or
+# one table: rows are cases, columns are stacks (by letter). A failed setup, unmount or
 # rmmod, and a kernel splat (tests/lib/splat.sh) during the run, are
 # failures too. So is a stack over hookfs whose outcome in any case
 # differs from the direct path's (A): a stacker, converted or not, must
