@@ -129,6 +129,8 @@ run_vm_suites() {
 	[ "${#names[@]}" -gt 0 ] || return 0
 	# as add/lib next to add/vm: the suites source ../lib
 	[ ! -d "$TESTS/lib" ] || args+=(--add "$TESTS/lib")
+	# vm/bench-smoke runs ../bench/guest-bench.sh
+	[ ! -d "$TESTS/bench" ] || args+=(--add "$TESTS/bench")
 	[ -z "${NESTMAP_KERNEL:-}" ] || args+=(--kernel "$NESTMAP_KERNEL")
 	[ -z "${NESTMAP_INITRD:-}" ] || args+=(--initrd "$NESTMAP_INITRD")
 	[ -z "${NESTMAP_VM_MEM:-}" ] || args+=(--mem "$NESTMAP_VM_MEM")
