@@ -9,7 +9,8 @@
 #         stackfs, overlayfs, FUSE passthrough and stackfs over overlayfs,
 #         all over the same hookfs files
 # prepop  mmap+touch of 64K/4M/64M/256M: hookfs prepopulating in
-#         mmap_complete, demand faulting, MAP_POPULATE, the pfn file
+#         mmap_complete (directly, and through stackfs in both modes and
+#         overlayfs), demand faulting, MAP_POPULATE, the pfn file
 #
 # Prints nestmap-bench's "result ..." lines and "info ..." lines for the
 # host (tests/bench/run-bench.sh).  Any mount or measurement that fails
@@ -125,12 +126,18 @@ run_stacks() {
 }
 
 # Question 3: demand and MAP_POPULATE on one hookfs, prepopulation on a
-# second one mounted with -o prepopulate (same file sizes, both in RAM).
+# second one mounted with -o prepopulate (same file sizes, both in RAM),
+# directly and through stackers: stackfs in both modes and overlayfs.
 run_prepop() {
 	progress "prepop: setup"
 	load_modules
 	mnt "$W/d" -t hookfs none
 	mnt "$W/p" -t hookfs -o prepopulate none
+	mnt "$W/pl" -t stackfs -o "lowerdir=$W/p" none
+	mnt "$W/pp" -t stackfs -o "lowerdir=$W/p,mmap=prepare" none
+	mnt "$W/pt" -t tmpfs none
+	mkdir -p "$W/pt/u" "$W/pt/w"
+	mnt "$W/po" -t overlay -o "lowerdir=$W/p,upperdir=$W/pt/u,workdir=$W/pt/w" none
 	touch "$W/p/pfn"
 	sizes="64 4096 65536 262144"
 	[ "$QUICK" = no ] || sizes="64 4096"
@@ -139,7 +146,9 @@ run_prepop() {
 		mkfile "$W/p/s$kib" "$kib"
 		progress "prepop: ${kib}K"
 		set -- prepopulated="$W/p/s$kib" demand="$W/d/s$kib" \
-			populate="populate:$W/d/s$kib"
+			populate="populate:$W/d/s$kib" \
+			stackfs-legacy="$W/pl/s$kib" stackfs-prepare="$W/pp/s$kib" \
+			overlayfs="$W/po/s$kib"
 		[ "$kib" != 64 ] || set -- "$@" pfn="$W/p/pfn"
 		bench --question "prepop-${kib}K" --size "${kib}K" touch "$@"
 		rm -f "$W/d/s$kib" "$W/p/s$kib"

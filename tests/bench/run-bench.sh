@@ -7,6 +7,8 @@
 # The four questions the benchmark answers:
 #   1. zero cost: the same bench configuration with and without the
 #      series, booted alternately, mmap+munmap on tmpfs, anon and ext2;
+#      timed by the guest's clock, and again under QEMU's -icount, where
+#      that clock counts instructions and ignores the host's load;
 #   2. stacking: mmap+munmap and mmap+touch 64 MiB per stack, over hookfs;
 #   3. prepopulation: mmap+touch and minor faults, per mode and size;
 #   4. the developer loop: incremental kernel and module rebuilds and the
@@ -167,15 +169,18 @@ measure() {
 	# ---- guest runs ----
 
 	# vm NAME KERNEL QUESTION...: one boot; result lines to RAW/NAME.out.
+	# Boots named I* run under -icount.
 	ACCEL=
 	vm() {
 		local name=$1 kernel=$2 log=$LOGS/bench-vm-$1.log rc=0 t0
+		local -a clock=()
 		shift 2
 		local qs=("$@")
 		[ "$QUICK" = 0 ] || qs=(--quick "${qs[@]}")
-		stage "boot $name: ${*} (log: $log)"
+		case $name in I*) clock=(--icount) ;; esac
+		stage "boot $name: ${*}${clock:+ (icount)} (log: $log)"
 		t0=$SECONDS
-		"$ROOT/qemu/run" --kernel "$kernel" --initrd "$INITRD" --mem 2G \
+		"$ROOT/qemu/run" "${clock[@]}" --kernel "$kernel" --initrd "$INITRD" --mem 2G \
 			--timeout 1800 --output "$RAW/$name.out" -- \
 			"sh add/bench/guest-bench.sh ${qs[*]}" >"$log" 2>&1 || rc=$?
 		[ "$rc" = 0 ] || {
@@ -184,21 +189,30 @@ measure() {
 		}
 		grep -q '^result ' "$RAW/$name.out" ||
 			die "boot $name printed no result (log: $log)"
-		ACCEL=$(sed -n 's/.*exit status 0 ([0-9]*s, \([a-z]*\),.*/\1/p' "$log")
+		[ -n "${clock[*]}" ] ||
+			ACCEL=$(sed -n 's/.*exit status 0 ([0-9]*s, \([a-z]*\),.*/\1/p' "$log")
 		stage "boot $name done in $((SECONDS - t0))s ($ACCEL)"
 	}
 
 	# Patched and unpatched boots alternate, so slow drift in the host's load
 	# hits both; boots of one kernel against each other give the noise
 	# floor.  A boot costs seconds: three of each.
+	# The same again under -icount (IP, IU): its noise floor is that of
+	# the method, not of the host.
 	PBOOTS="P1 P2 P3"
 	UBOOTS="U1 U2 U3"
 	BOOTS="P1 U1 P2 U2 P3 U3"
-	[ "$QUICK" = 0 ] || { PBOOTS="P1 P2"; UBOOTS=U1; BOOTS="P1 U1 P2"; }
-	for b in $BOOTS; do
+	IPBOOTS="IP1 IP2 IP3"
+	IUBOOTS="IU1 IU2 IU3"
+	IBOOTS="IP1 IU1 IP2 IU2 IP3 IU3"
+	if [ "$QUICK" = 1 ]; then
+		PBOOTS="P1 P2" UBOOTS=U1 BOOTS="P1 U1 P2"
+		IPBOOTS="IP1 IP2" IUBOOTS=IU1 IBOOTS="IP1 IU1 IP2"
+	fi
+	for b in $BOOTS $IBOOTS; do
 		case $b in
-		P*) vm "$b" "$PATCHED_KDIR/arch/x86/boot/bzImage" zero ;;
-		U*) vm "$b" "$BASE_KDIR/arch/x86/boot/bzImage" zero ;;
+		P* | IP*) vm "$b" "$PATCHED_KDIR/arch/x86/boot/bzImage" zero ;;
+		U* | IU*) vm "$b" "$BASE_KDIR/arch/x86/boot/bzImage" zero ;;
 		esac
 	done
 	vm S "$PATCHED_KDIR/arch/x86/boot/bzImage" stacks prepop
@@ -261,7 +275,7 @@ measure() {
 		END_LOAD=$(cut -d' ' -f1-3 /proc/loadavg)
 		MEASURED_AT=$(date -u '+%Y-%m-%d %H:%M UTC')
 		BENCH_SECONDS=$((SECONDS - START))
-		declare -p QUICK ACCEL BOOTS PBOOTS UBOOTS T_INCR T_MOD T_MATRIX \
+		declare -p QUICK ACCEL BOOTS PBOOTS UBOOTS IBOOTS IPBOOTS IUBOOTS T_INCR T_MOD T_MATRIX \
 			T_MATRIX_GUEST MATRIX_LINE COLD_NOTE COMMIT END_LOAD \
 			MEASURED_AT BENCH_SECONDS >"$RAW/run.env"
 	}
@@ -300,16 +314,20 @@ expect() {	# expect BOOT QUESTION LABEL...
 		has "$b" "$q" "$l" || die "boot $b has no $q result for $l"
 	done
 }
-for b in $BOOTS; do
+for b in $BOOTS $IBOOTS; do
 	expect "$b" zero tmpfs anon ext2
 done
 expect S stacks-loop direct stackfs overlayfs fuse stackfs-overlayfs
 expect S stacks-touch direct stackfs overlayfs fuse stackfs-overlayfs
-expect S prepop-64K prepopulated demand populate pfn
-expect S prepop-4096K prepopulated demand populate
-[ "$QUICK" = 1 ] || {
-	expect S prepop-65536K prepopulated demand populate
-	expect S prepop-262144K prepopulated demand populate
+PREPOP_MODES="prepopulated demand populate stackfs-legacy stackfs-prepare overlayfs"
+# shellcheck disable=SC2086 # one word per mode
+{
+	expect S prepop-64K $PREPOP_MODES pfn
+	expect S prepop-4096K $PREPOP_MODES
+	[ "$QUICK" = 1 ] || {
+		expect S prepop-65536K $PREPOP_MODES
+		expect S prepop-262144K $PREPOP_MODES
+	}
 }
 
 # get BOOT QUESTION LABEL KEY: one field of one result line.
@@ -360,10 +378,30 @@ best() {	# best "BOOTS" QUESTION LABEL
 	done | awk 'NF { if (!n++ || $1 < lo) lo = $1 } END { printf "%.3f", lo }'
 }
 
-# Noise floor: largest over smallest median among boots of one kernel.
-spread() {	# spread "BOOTS" QUESTION LABEL
-	medians "$@" | awk 'NF { if (!n++ || $1 < lo) lo = $1; if ($1 > hi) hi = $1 }
-		END { if (n < 2) printf "n/a (1 boot)"; else printf "%.3f", hi / lo }'
+# Noise floor: largest over smallest median among boots of one kernel,
+# with DIGITS decimals (default 3).
+spread() {	# spread "BOOTS" QUESTION LABEL [DIGITS]
+	medians "$1" "$2" "$3" | awk -v d="${4:-3}" '
+		NF { if (!n++ || $1 < lo) lo = $1; if ($1 > hi) hi = $1 }
+		END { if (n < 2) printf "n/a (1 boot)"; else printf "%." d "f", hi / lo }'
+}
+
+# The patched/unpatched ratio over every pair of one patched and one
+# unpatched boot: "lowest-highest".
+ratio_range() {	# ratio_range "PBOOTS" "UBOOTS" QUESTION LABEL
+	local p u
+	p=$(medians "$1" "$3" "$4" | tr '\n' ' ')
+	u=$(medians "$2" "$3" "$4" | tr '\n' ' ')
+	awk -v p="$p" -v u="$u" 'BEGIN {
+		np = split(p, P, " "); nu = split(u, U, " ")
+		for (i = 1; i <= np; i++)
+			for (j = 1; j <= nu; j++) {
+				r = P[i] / U[j]
+				if (!n++ || r < lo) lo = r
+				if (r > hi) hi = r
+			}
+		printf "%.4f-%.4f", lo, hi
+	}'
 }
 
 unstable=$(awk '/stable=no/ { print $1 "/" $2 "/" $3 }' "$ALL" | tr '\n' ' ')
@@ -415,6 +453,30 @@ cpu=$(sed -n 's/^model name[^:]*: //p' /proc/cpuinfo | head -n1)
 	echo "Goal: patched/unpatched within 2 % (1.00 ± 0.02), noise permitting: the noise floor is how far the medians of boots of one and the same kernel differ."
 	echo "Under TCG the guest clock follows the host's, so other work on the host lands in the figures; the fastest round of each kernel is the least disturbed one and is given as a second estimate."
 	echo
+	echo "### The same under -icount"
+	echo
+	echo "The same measurement in boots under QEMU's \`-icount shift=0,sleep=off\` (\`qemu/run --icount\`): the guest's clock advances one nanosecond per instruction the guest executes, whatever the host does, so the figures are instruction counts in disguise (\"µs\" below: thousands of guest instructions per pair). These boots have one vCPU."
+	echo "They ignore caches, TLBs and memory latency: a change that costs no instructions but more cache misses is invisible here, and the wall-clock table above stays the figure for time."
+	echo "Boots in this order: $IBOOTS (IP patched, IU unpatched)."
+	echo
+	echo "| boot | target | min | median | max | rounds |"
+	echo "|---|---|---|---|---|---|"
+	for b in $IBOOTS; do
+		for l in tmpfs anon ext2; do
+			echo "| $b | $l | $(us "$(get "$b" zero $l min)") | $(us "$(get "$b" zero $l median)") | $(us "$(get "$b" zero $l max)") | $(get "$b" zero $l rounds) |"
+		done
+	done
+	echo
+	echo "| target | patched (mean of medians) | unpatched | patched/unpatched | over every pair of boots | noise floor: patched boots max/min | unpatched boots max/min |"
+	echo "|---|---|---|---|---|---|---|"
+	for l in tmpfs anon ext2; do
+		p=$(mean_median "$IPBOOTS" zero $l)
+		u=$(mean_median "$IUBOOTS" zero $l)
+		echo "| $l | $(us "$p") | $(us "$u") | $(calc "%.4f" "$p / $u") | $(ratio_range "$IPBOOTS" "$IUBOOTS" zero $l) | $(spread "$IPBOOTS" zero $l 4) | $(spread "$IUBOOTS" zero $l 4) |"
+	done
+	echo
+	echo "The noise floor is again the largest over the smallest median among boots of one kernel, here to four decimals (1.0000: the boots agree to within 0.005 %)."
+	echo
 	echo "## 2. Cost of stacking"
 	echo
 	echo "All stacks show the same hookfs files (one page cache). mmap+munmap: one page, 2000 pairs a round, µs per pair."
@@ -437,6 +499,7 @@ cpu=$(sed -n 's/^model name[^:]*: //p' /proc/cpuinfo | head -n1)
 	echo "hookfs direct, MAP_SHARED read-only, one read per 4 KiB page; time = mmap + touch (munmap untimed)."
 	echo "prepopulated: hookfs -o prepopulate (generic_file_mmap_populate() in mmap_complete); demand: no population;"
 	echo "populate: MAP_POPULATE; pfn: the 64 KiB pfn file, remap_pfn_range() in mmap_complete."
+	echo "stackfs-legacy, stackfs-prepare, overlayfs: the prepopulating hookfs's files through stackfs (legacy ->mmap: the compat path), stackfs -o mmap=prepare and overlayfs (mmap_prepare_nested(): the nested path); vs demand is against hookfs demand faulted directly."
 	echo "Minor faults per mapping (getrusage), medians: in mmap() and on first touch. A fault taken for the kernel itself (MAP_POPULATE's GUP, the helper's handle_mm_fault() calls) counts as a minor fault of the task, so the population shows up under mmap()."
 	echo
 	echo "| size | mode | min / median / max (ms) | vs demand | vs MAP_POPULATE | faults in mmap | faults on touch |"
@@ -444,7 +507,7 @@ cpu=$(sed -n 's/^model name[^:]*: //p' /proc/cpuinfo | head -n1)
 	# shellcheck disable=SC2013 # one size a line, no spaces
 	for kib in $(awk '$2 ~ /^prepop-/ { sub(/^prepop-/, "", $2); sub(/K$/, "", $2); print $2 }' "$ALL" | sort -nu); do
 		q=prepop-${kib}K
-		for l in prepopulated demand populate pfn; do
+		for l in $PREPOP_MODES pfn; do
 			has S "$q" "$l" || continue
 			echo "| $(awk -v k="$kib" 'BEGIN { if (k >= 1024) printf "%d MiB", k / 1024; else printf "%d KiB", k }') | $l | $(calc "%.3f" "$(get S "$q" $l min) / 1e6") / $(calc "%.3f" "$(get S "$q" $l median) / 1e6") / $(calc "%.3f" "$(get S "$q" $l max) / 1e6") | $(calc "%.2f" "$(get S "$q" $l median) / $(get S "$q" demand median)") | $(calc "%.2f" "$(get S "$q" $l median) / $(get S "$q" populate median)") | $(get S "$q" $l faults_mmap) | $(get S "$q" $l faults_touch) |"
 		done
@@ -453,7 +516,11 @@ cpu=$(sed -n 's/^model name[^:]*: //p' /proc/cpuinfo | head -n1)
 	if has S prepop-65536K prepopulated; then
 		echo "Goals: ~0 faults on first touch when prepopulated ($(get S prepop-65536K prepopulated faults_touch) at 64 MiB);" \
 			"prepopulated no slower than MAP_POPULATE ($(calc "%.2f" "$(get S prepop-65536K prepopulated median) / $(get S prepop-65536K populate median)")x at 64 MiB);" \
-			"at least 1.5x faster than demand faulting at 64 MiB (demand/prepopulated: $(calc "%.2f" "$(get S prepop-65536K demand median) / $(get S prepop-65536K prepopulated median)")x)."
+			"at least 1.5x faster than demand faulting at 64 MiB (demand/prepopulated: $(calc "%.2f" "$(get S prepop-65536K demand median) / $(get S prepop-65536K prepopulated median)")x);" \
+			"the same through the stacks (demand/prepopulated at 64 MiB: stackfs-legacy $(calc "%.2f" "$(get S prepop-65536K demand median) / $(get S prepop-65536K stackfs-legacy median)")x," \
+			"stackfs-prepare $(calc "%.2f" "$(get S prepop-65536K demand median) / $(get S prepop-65536K stackfs-prepare median)")x," \
+			"overlayfs $(calc "%.2f" "$(get S prepop-65536K demand median) / $(get S prepop-65536K overlayfs median)")x);" \
+			"never slower than demand faulting at any size (see 'vs demand')."
 	else
 		echo "Goals at 64 MiB: not measured in this quick run."
 	fi
@@ -482,16 +549,19 @@ cpu=$(sed -n 's/^model name[^:]*: //p' /proc/cpuinfo | head -n1)
 	echo
 	echo "Matrix: $MATRIX_LINE"
 	echo
-	echo "Plots: stacks.png (latency per stack), prepop-time.png and prepop-faults.png (against mapping size)."
+	echo "Plots: zero.png (patched/unpatched, wall clock and -icount), stacks.png (latency per stack), prepop-time.png and prepop-faults.png (against mapping size)."
 	echo "Raw result lines: raw/all.txt; logs: build/logs/bench-*.log."
 } >"$OUT/results.md"
 
 # ---- plots ----
 
+for l in tmpfs anon ext2; do
+	echo "$l $(calc "%.4f" "$(mean_median "$PBOOTS" zero $l) / $(mean_median "$UBOOTS" zero $l)") $(ratio_range "$PBOOTS" "$UBOOTS" zero $l | tr - ' ') $(calc "%.4f" "$(mean_median "$IPBOOTS" zero $l) / $(mean_median "$IUBOOTS" zero $l)") $(ratio_range "$IPBOOTS" "$IUBOOTS" zero $l | tr - ' ')"
+done >"$OUT/zero.dat"
 for l in direct stackfs overlayfs fuse stackfs-overlayfs; do
 	echo "$l $(get S stacks-loop $l median) $(get S stacks-loop $l min) $(get S stacks-loop $l max) $(get S stacks-touch $l median) $(get S stacks-touch $l min) $(get S stacks-touch $l max)"
 done >"$OUT/stacks.dat"
-for l in prepopulated demand populate; do
+for l in $PREPOP_MODES; do
 	echo "# $l"
 	awk -v l="$l" '$1 == "S" && $2 ~ /^prepop-/ && $3 == l {
 		for (i = 4; i <= NF; i++) { split($i, kv, "="); f[kv[1]] = kv[2] }
@@ -519,6 +589,16 @@ set title 'mmap + touch 64 MiB'
 set ylabel 'milliseconds'
 plot '$OUT/stacks.dat' using (\$5/1e6):(\$6/1e6):(\$7/1e6):xtic(1) notitle lc rgb '#ee6677'
 unset multiplot
+set output '$OUT/zero.png'
+set title 'nestmap: patched/unpatched, mmap+munmap (bars: lowest-highest over every pair of boots)'
+set ylabel 'patched / unpatched'
+set yrange [0.5:1.5]
+set xtics norotate
+set arrow from graph 0, first 1.02 to graph 1, first 1.02 nohead dt 2
+set arrow from graph 0, first 0.98 to graph 1, first 0.98 nohead dt 2
+plot '$OUT/zero.dat' using 2:3:4:xtic(1) title 'wall clock ($ACCEL)' lc rgb '#4477aa', \
+     '' using 5:6:7 title '-icount (instructions)' lc rgb '#228833'
+unset arrow
 set output '$OUT/prepop-time.png'
 set autoscale y
 set style data linespoints
@@ -528,8 +608,8 @@ set ylabel 'mmap + touch (ms)'
 set xtics norotate
 set key top left
 set title 'nestmap: mmap + touch every page ($ACCEL; medians, bars min-max)'
-modes = 'prepopulated demand MAP_POPULATE'
-plot for [i=0:2] '$OUT/prepop.dat' index i using 1:2:3:4 with yerrorlines title word(modes, i + 1)
+modes = 'prepopulated demand MAP_POPULATE stackfs-legacy stackfs-prepare overlayfs'
+plot for [i=0:5] '$OUT/prepop.dat' index i using 1:2:3:4 with yerrorlines title word(modes, i + 1)
 set output '$OUT/prepop-faults.png'
 set logscale y 10
 set ylabel 'minor faults per mapping'

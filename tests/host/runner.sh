@@ -64,7 +64,8 @@ run_bad() {
 		"--mem -1G|bad --mem" "--smp 0|bad --smp" "--smp two|bad --smp" \
 		"--timeout 0|bad --timeout" "--timeout -5|bad --timeout" \
 		"--timeout 1e3|bad --timeout" "--accel bogus|bad --accel" \
-		"--accel|needs a value" "--kernel|needs a value" "-x|unknown option"; do
+		"--accel|needs a value" "--kernel|needs a value" "-x|unknown option" \
+		"--icount --accel kvm|--icount needs TCG"; do
 		# shellcheck disable=SC2086 # the options are words on purpose
 		refused 2 "${a#*|}" "$ROOT/qemu/run" ${a%|*} || ok=1
 	done
@@ -234,6 +235,23 @@ dry_refused() {
 }
 check "qemu/run --dry-run: missing kernel and bad options refused as in a real run" \
 	dry_refused
+# --icount: TCG, whatever the KVM verdict, with the instruction clock and
+# one CPU.
+dry_icount() {
+	local line
+
+	dry_run --icount --kernel "$dry_kernel" --initrd "$dry_initrd" true
+	line=$(grep -m1 '^[^#].*qemu-system-x86_64 ' "$dry/out") || line=
+	case "$line" in
+	*" -accel tcg -icount shift=0,sleep=off "*" -smp 1 "*)
+		[ "$dry_rc" -eq 0 ] && return 0 ;;
+	esac
+	echo "# status $dry_rc, want 0 and '-accel tcg -icount shift=0,sleep=off ... -smp 1' in:"
+	sed 's/^/# /' "$dry/out" "$err"
+	return 1
+}
+check "qemu/run --dry-run --icount: TCG, -icount shift=0,sleep=off, one CPU" \
+	dry_icount
 # The dry run's line is the command line a real run starts: a stand-in
 # QEMU keeps its arguments and reports status 0 on the second serial port.
 dry_is_real() {
