@@ -500,7 +500,7 @@ cpu=$(sed -n 's/^model name[^:]*: //p' /proc/cpuinfo | head -n1)
 	echo "prepopulated: hookfs -o prepopulate (generic_file_mmap_populate() in mmap_complete); demand: no population;"
 	echo "populate: MAP_POPULATE; pfn: the 64 KiB pfn file, remap_pfn_range() in mmap_complete."
 	echo "stackfs-legacy, stackfs-prepare, overlayfs: the prepopulating hookfs's files through stackfs (legacy ->mmap: the compat path), stackfs -o mmap=prepare and overlayfs (mmap_prepare_nested(): the nested path); vs demand is against hookfs demand faulted directly."
-	echo "Minor faults per mapping (getrusage), medians: in mmap() and on first touch. A fault taken for the kernel itself (MAP_POPULATE's GUP, the helper's handle_mm_fault() calls) counts as a minor fault of the task, so the population shows up under mmap()."
+	echo "Minor faults per mapping (getrusage), medians: in mmap() and on first touch. A fault taken for the kernel itself (MAP_POPULATE's GUP, or the helper's page-by-page fallback for a file without ->map_pages()) counts as a minor fault of the task, so the population shows up under mmap()."
 	echo
 	echo "| size | mode | min / median / max (ms) | vs demand | vs MAP_POPULATE | faults in mmap | faults on touch |"
 	echo "|---|---|---|---|---|---|---|"
