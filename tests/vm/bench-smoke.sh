@@ -51,6 +51,9 @@ if [ ! -f "$GUEST_BENCH" ]; then
 	exit
 fi
 
+# Modules guest-bench.sh loads are unloaded again, for the suites after.
+loaded_before=$(awk '$1 == "hookfs" || $1 == "stackfs" { print $1 }' /proc/modules | tr '\n' ' ')
+
 check "guest-bench.sh --quick stacks prepop runs" \
 	sh -c 'NESTMAP_BENCH_MODULES=$1 sh "$2" --quick stacks prepop >"$3" 2>&1' \
 	sh "$FS_MODDIR" "$GUEST_BENCH" "$OUT"
@@ -70,5 +73,9 @@ for kib in 64 4096; do
 	check "$q demand: faults on first touch" faults_are "$q" demand faults_touch nonzero
 done
 check "the pfn file: a figure" has_results prepop-64K pfn
+for m in stackfs hookfs; do
+	case " $loaded_before " in *" $m "*) continue ;; esac
+	! grep -q "^$m " /proc/modules || check "rmmod $m" rmmod "$m"
+done
 
 fs_summary
