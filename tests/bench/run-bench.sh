@@ -404,6 +404,19 @@ ratio_range() {	# ratio_range "PBOOTS" "UBOOTS" QUESTION LABEL
 	}'
 }
 
+# The zero-cost figures of each boot, one row per boot and target.
+zero_boot_table() {	# zero_boot_table "BOOTS"
+	local b l
+
+	echo "| boot | target | min | median | max | rounds |"
+	echo "|---|---|---|---|---|---|"
+	for b in $1; do
+		for l in tmpfs anon ext2; do
+			echo "| $b | $l | $(us "$(get "$b" zero $l min)") | $(us "$(get "$b" zero $l median)") | $(us "$(get "$b" zero $l max)") | $(get "$b" zero $l rounds) |"
+		done
+	done
+}
+
 unstable=$(awk '/stable=no/ { print $1 "/" $2 "/" $3 }' "$ALL" | tr '\n' ' ')
 kver_p=$(sed -n 's/^info kernel //p' "$RAW/P1.out")
 kver_u=$(sed -n 's/^info kernel //p' "$RAW/U1.out")
@@ -434,13 +447,7 @@ cpu=$(sed -n 's/^model name[^:]*: //p' /proc/cpuinfo | head -n1)
 	echo "mmap+munmap of one page (PROT_READ, MAP_SHARED of a 64 KiB file; anon: MAP_PRIVATE), 2000 pairs a round, in µs per pair."
 	echo "Boots in this order: $BOOTS (P patched, U unpatched)."
 	echo
-	echo "| boot | target | min | median | max | rounds |"
-	echo "|---|---|---|---|---|---|"
-	for b in $BOOTS; do
-		for l in tmpfs anon ext2; do
-			echo "| $b | $l | $(us "$(get "$b" zero $l min)") | $(us "$(get "$b" zero $l median)") | $(us "$(get "$b" zero $l max)") | $(get "$b" zero $l rounds) |"
-		done
-	done
+	zero_boot_table "$BOOTS"
 	echo
 	echo "| target | patched (mean of medians, µs) | unpatched (µs) | patched/unpatched | noise floor: patched boots max/min | unpatched boots max/min | fastest round: patched/unpatched |"
 	echo "|---|---|---|---|---|---|---|"
@@ -459,13 +466,7 @@ cpu=$(sed -n 's/^model name[^:]*: //p' /proc/cpuinfo | head -n1)
 	echo "They ignore caches, TLBs and memory latency: a change that costs no instructions but more cache misses is invisible here, and the wall-clock table above stays the figure for time."
 	echo "Boots in this order: $IBOOTS (IP patched, IU unpatched)."
 	echo
-	echo "| boot | target | min | median | max | rounds |"
-	echo "|---|---|---|---|---|---|"
-	for b in $IBOOTS; do
-		for l in tmpfs anon ext2; do
-			echo "| $b | $l | $(us "$(get "$b" zero $l min)") | $(us "$(get "$b" zero $l median)") | $(us "$(get "$b" zero $l max)") | $(get "$b" zero $l rounds) |"
-		done
-	done
+	zero_boot_table "$IBOOTS"
 	echo
 	echo "| target | patched (mean of medians) | unpatched | patched/unpatched | over every pair of boots | noise floor: patched boots max/min | unpatched boots max/min |"
 	echo "|---|---|---|---|---|---|---|"
