@@ -4,13 +4,17 @@
  *
  * Every open file is handed to the kernel with fuse_passthrough_open(), so
  * read, write and mmap on the mount go straight to the backing file; mmap
- * then runs fuse_passthrough_mmap -> backing_file_mmap -> vfs_mmap, which is
- * the nested path the nestmap matrix tests (stack E).
+ * then runs fuse_passthrough_mmap_prepare -> backing_file_mmap_prepare ->
+ * mmap_prepare_nested, the nested path the nestmap matrix tests (stack E).
  *
  * The kernel takes one backing file per inode: while an inode is open in
  * passthrough mode, every further open must name the same backing id, or it
  * fails (EBUSY, which the open reports as EIO). So the id is kept per node
  * and counted across the node's opens; each open still has its own fd.
+ *
+ * --io cached and --io direct-io serve read and write instead, with no
+ * passthrough: mmap then maps the FUSE file's own page cache (the kernel's
+ * page cache and direct-io branches of FUSE's mmap_prepare).
  *
  * Single threaded; FUSE inode numbers index a table of backing paths.
  */
@@ -50,6 +54,7 @@ static struct {
 	int root_fd;
 	struct node *nodes;	/* FUSE ino N is nodes[N - 1] */
 	size_t nr_nodes;
+	enum { IO_PASSTHROUGH, IO_CACHED, IO_DIRECT } io;
 	bool no_passthrough;
 } fs;
 
@@ -147,14 +152,18 @@ static void reply_entry(fuse_req_t req, fuse_ino_t parent, const char *name)
 static void nm_init(void *userdata, struct fuse_conn_info *conn)
 {
 	(void)userdata;
+	fuse_unset_feature_flag(conn, FUSE_CAP_WRITEBACK_CACHE);
+	/* Shared mappings of direct-io files need the kernel's consent. */
+	if (fs.io == IO_DIRECT)
+		fuse_set_feature_flag(conn, FUSE_CAP_DIRECT_IO_ALLOW_MMAP);
+	if (fs.io != IO_PASSTHROUGH)
+		return;
 	if (!fuse_set_feature_flag(conn, FUSE_CAP_PASSTHROUGH)) {
 		fs.no_passthrough = true;
 		return;
 	}
 	/* Backing files may sit on one stacking layer (e.g. overlayfs). */
 	conn->max_backing_stack_depth = 1;
-	/* Writeback caching cannot be combined with passthrough. */
-	fuse_unset_feature_flag(conn, FUSE_CAP_WRITEBACK_CACHE);
 }
 
 static void nm_lookup(fuse_req_t req, fuse_ino_t parent, const char *name)
@@ -353,38 +362,44 @@ static void backing_put(fuse_req_t req, fuse_ino_t ino)
 {
 	struct node *n = &fs.nodes[ino - 1];
 
+	if (fs.io != IO_PASSTHROUGH)
+		return;
 	if (n->nopen && --n->nopen == 0) {
 		fuse_passthrough_close(req, n->backing_id);
 		n->backing_id = 0;
 	}
 }
 
-/* Hand an open backing fd to the kernel and reply to open or create. */
-static void reply_passthrough(fuse_req_t req, fuse_ino_t ino, int fd,
-			      struct fuse_file_info *fi,
-			      struct fuse_entry_param *e)
+/*
+ * Reply to open or create: in passthrough mode the open backing fd goes to
+ * the kernel, otherwise read and write come to us.
+ */
+static void reply_open(fuse_req_t req, fuse_ino_t ino, int fd,
+		       struct fuse_file_info *fi, struct fuse_entry_param *e)
 {
 	struct handle *h = malloc(sizeof(*h));
-	int id;
+	int id = 0;
 
 	if (!h) {
 		close(fd);
 		fuse_reply_err(req, ENOMEM);
 		return;
 	}
-	id = backing_get(req, ino, fd);
-	if (!id) {
-		free(h);
-		close(fd);
-		fuse_reply_err(req, EIO);
-		return;
+	if (fs.io == IO_PASSTHROUGH) {
+		id = backing_get(req, ino, fd);
+		if (!id) {
+			free(h);
+			close(fd);
+			fuse_reply_err(req, EIO);
+			return;
+		}
 	}
 	h->fd = fd;
 	h->node = ino;
 	fi->fh = (uintptr_t)h;
 	fi->backing_id = id;
 	fi->keep_cache = 0;
-	fi->direct_io = 0;
+	fi->direct_io = fs.io == IO_DIRECT;
 	if (e ? fuse_reply_create(req, e, fi) : fuse_reply_open(req, fi)) {
 		/* The request was interrupted: the kernel never saw the open. */
 		backing_put(req, ino);
@@ -408,7 +423,7 @@ static void nm_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 		fuse_reply_err(req, errno);
 		return;
 	}
-	reply_passthrough(req, ino, fd, fi, NULL);
+	reply_open(req, ino, fd, fi, NULL);
 }
 
 static void nm_create(fuse_req_t req, fuse_ino_t parent, const char *name,
@@ -436,7 +451,7 @@ static void nm_create(fuse_req_t req, fuse_ino_t parent, const char *name,
 		fuse_reply_err(req, -err);
 		return;
 	}
-	reply_passthrough(req, e.ino, fd, fi, &e);
+	reply_open(req, e.ino, fd, fi, &e);
 }
 
 static void nm_mkdir(fuse_req_t req, fuse_ino_t parent, const char *name,
@@ -482,7 +497,7 @@ static void nm_rmdir(fuse_req_t req, fuse_ino_t parent, const char *name)
 	remove_entry(req, parent, name, AT_REMOVEDIR);
 }
 
-/* read/write only arrive if the kernel bypasses passthrough. */
+/* read/write arrive with --io cached or direct-io, never in passthrough. */
 static void nm_read(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
 		    struct fuse_file_info *fi)
 {
@@ -592,10 +607,13 @@ static bool mount_inside_backing(const char *backing, const char *mountpoint)
 }
 
 static const char usage[] =
-	"usage: nestmap-fuse [-f] [-d] --backing DIR MOUNTPOINT\n"
+	"usage: nestmap-fuse [-f] [-d] [--io MODE] --backing DIR MOUNTPOINT\n"
 	"  -f, --foreground   stay in the foreground\n"
 	"  -d, --debug        print every FUSE request (implies -f)\n"
 	"  -b, --backing DIR  the directory whose files are passed through\n"
+	"  -i, --io MODE      passthrough (default), cached (page cache, the\n"
+	"                     daemon serves read and write) or direct-io\n"
+	"                     (FOPEN_DIRECT_IO, shared mmap allowed)\n"
 	"  -h, --help         this text\n"
 	"Runs as root: FUSE passthrough needs CAP_SYS_ADMIN.\n";
 
@@ -615,7 +633,7 @@ static int serve_init(struct fuse_session *se)
 	}
 	fuse_session_process_buf(se, &buf);
 	free(buf.mem);
-	if (fs.no_passthrough) {
+	if (fs.io == IO_PASSTHROUGH && fs.no_passthrough) {
 		fprintf(stderr,
 			"nestmap-fuse: the kernel does not offer FUSE passthrough (FUSE_CAP_PASSTHROUGH); it needs CONFIG_FUSE_PASSTHROUGH=y\n");
 		return -1;
@@ -658,6 +676,7 @@ int main(int argc, char *argv[])
 		{ "foreground", no_argument, NULL, 'f' },
 		{ "debug", no_argument, NULL, 'd' },
 		{ "backing", required_argument, NULL, 'b' },
+		{ "io", required_argument, NULL, 'i' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
 	};
@@ -672,7 +691,7 @@ int main(int argc, char *argv[])
 	int opt, ret = 1;
 
 	nm_prog_init(argv, "nestmap-fuse", usage);
-	while ((opt = getopt_long(argc, argv, "fdb:h", longopts, NULL)) != -1) {
+	while ((opt = getopt_long(argc, argv, "fdb:i:h", longopts, NULL)) != -1) {
 		switch (opt) {
 		case 'f':
 			foreground = true;
@@ -683,6 +702,17 @@ int main(int argc, char *argv[])
 			break;
 		case 'b':
 			backing = optarg;
+			break;
+		case 'i':
+			if (!strcmp(optarg, "passthrough"))
+				fs.io = IO_PASSTHROUGH;
+			else if (!strcmp(optarg, "cached"))
+				fs.io = IO_CACHED;
+			else if (!strcmp(optarg, "direct-io"))
+				fs.io = IO_DIRECT;
+			else
+				nm_usage_error("--io wants passthrough, cached or direct-io, not '%s'",
+					       optarg);
 			break;
 		case 'h':
 			nm_help();

@@ -247,28 +247,6 @@ static int pool_is(long free0, long rsvd0, const char *when)
 	return 0;
 }
 
-/* ---- fail-nth ---- */
-
-/* Fail the n-th fault-injection point of this thread from now on. */
-static void fail_nth_arm(int nth, int n)
-{
-	char buf[16];
-
-	snprintf(buf, sizeof(buf), "%d", n);
-	pwrite(nth, buf, strlen(buf), 0);
-}
-
-/* Disarm; tells whether the armed fault was injected. */
-static bool fail_nth_disarm(int nth)
-{
-	char buf[16];
-	ssize_t got = pread(nth, buf, sizeof(buf) - 1, 0);
-
-	pwrite(nth, "0", 1, 0);
-	buf[got > 0 ? got : 0] = '\0';
-	return got > 0 && atoi(buf) == 0;
-}
-
 /* ---- cases ---- */
 
 /* What each mapping case starts from: a new file, an area, the pool. */
@@ -441,11 +419,11 @@ static int fail_nth_sweep(int flags, const char *name, int *aborts)
 		if (!at)
 			return fail("reserve an area: %s", strerror(errno));
 		nm_trace_clear();
-		fail_nth_arm(nth, n);
+		nm_fail_nth_arm(nth, n);
 		p = mmap(at, 2 * hp, PROT_READ | PROT_WRITE, flags | MAP_FIXED,
 			 f.fd, 0);
 		err = errno;
-		injected = fail_nth_disarm(nth);
+		injected = nm_fail_nth_disarm(nth);
 		free_area(base, 2);
 		trace_read(f.dev, f.ino, &h);
 		if (p != MAP_FAILED) {
@@ -626,9 +604,9 @@ static int shm_fail_nth_case(void)
 	shmdt(p);
 	for (n = 1; injected && n < 1000; n++) {
 		nm_trace_clear();
-		fail_nth_arm(nth, n);
+		nm_fail_nth_arm(nth, n);
 		p = shmat(id, NULL, 0);
-		injected = fail_nth_disarm(nth);
+		injected = nm_fail_nth_disarm(nth);
 		trace_read(dev, ino, &h);
 		if (p != (void *)-1) {
 			shmdt(p);

@@ -170,6 +170,8 @@ uniform "fuse: no mount point, said" refused nestmap-fuse "missing MOUNTPOINT" \
 	"$F" --backing "$TMP/dir"
 uniform "fuse: option without its value" refused nestmap-fuse "requires an argument" \
 	"$F" --backing
+uniform "fuse: bad io mode, said" refused nestmap-fuse "--io wants passthrough, cached or direct-io, not 'mixed'" \
+	"$F" --io mixed --backing "$TMP/dir" "$TMP/mnt"
 uniform "stress: no subcommand" refused nestmap-stress "missing subcommand" "$S"
 uniform "stress: unknown subcommand" refused nestmap-stress "unknown subcommand 'bogus'" \
 	"$S" bogus $SARGS
@@ -199,6 +201,8 @@ uniform "bench: zero iterations" refused nestmap-bench "bad --iters '0'" "$B" -n
 uniform "bench: bad target" refused nestmap-bench "bad target 'anon'" "$B" loop anon
 uniform "fs-probe: no subcommand" refused fs-probe "missing subcommand" "$P"
 uniform "fs-probe: unknown subcommand" refused fs-probe "unknown subcommand 'bogus'" "$P" bogus
+uniform "fs-probe: bad mapping kind, said" refused fs-probe "HOW is shared or private, not 'both'" \
+	"$P" mmap-hooks "$TMP/dir" both
 uniform "fs-probe: wrong argument count" refused fs-probe "mmap-byte takes 2 argument" \
 	"$P" mmap-byte "$D/data"
 expect "fs-probe: arguments after the subcommand are not options" 1 "beyond" \

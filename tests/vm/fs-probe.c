@@ -38,6 +38,17 @@
  *                                     modes fail with EOPNOTSUPP
  *   fs-probe falloc-too-big PATH      fallocate of twice the RAM fails
  *                                     with ENOSPC and leaves PATH empty
+ *   fs-probe mmap-hooks PATH HOW      map pages 0 and 1 of PATH at adjacent
+ *                                     addresses, one mmap() each (HOW is
+ *                                     shared or private); print the hook
+ *                                     trace events of PATH's inode and how
+ *                                     many VMAs the two pages take
+ *   fs-probe mmap-fail-nth PATH HOW   mmap() PATH with its n-th fault
+ *                                     injection point failing, n = 1, 2, ...
+ *                                     until none is reached; print the
+ *                                     totals of the hook events, and how
+ *                                     many calls did not pair each prepare
+ *                                     with one complete or abort
  *   fs-probe uprobe-offset            print the file offset of the
  *                                     function uprobe-target calls
  *   fs-probe uprobe-target N          call that function N times
@@ -845,6 +856,160 @@ __attribute__((noipa)) static void uprobe_target(void)
 	asm volatile("nop");
 }
 
+/* ---- the hook trace events of one file (the caller enables them) ---- */
+
+struct hook_count {
+	dev_t dev;
+	unsigned long ino;
+	int prepare, prepare_failed, complete, abort;
+};
+
+static int count_hook_event(const struct nm_mmap_event *ev, void *arg)
+{
+	struct hook_count *c = arg;
+
+	if (ev->dev != c->dev || ev->ino != c->ino)
+		return 0;
+	switch (ev->hook) {
+	case NM_HOOK_PREPARE:
+		c->prepare++;
+		c->prepare_failed += ev->ret != 0;
+		break;
+	case NM_HOOK_COMPLETE:
+		c->complete++;
+		break;
+	case NM_HOOK_ABORT:
+		c->abort++;
+		break;
+	}
+	return 0;
+}
+
+static int hook_count(int fd, struct hook_count *c)
+{
+	struct stat st;
+
+	memset(c, 0, sizeof(*c));
+	if (fstat(fd, &st))
+		return fail("fstat");
+	c->dev = st.st_dev;
+	c->ino = st.st_ino;
+	if (nm_trace_walk(count_hook_event, c) < 0) {
+		fprintf(stderr, "fs-probe: cannot read the trace\n");
+		return 1;
+	}
+	return 0;
+}
+
+static int map_flags(const char *how)
+{
+	if (!strcmp(how, "shared"))
+		return MAP_SHARED;
+	if (!strcmp(how, "private"))
+		return MAP_PRIVATE;
+	nm_usage_error("HOW is shared or private, not '%s'", how);
+}
+
+struct vma_count {
+	unsigned long start, end;
+	int n;
+};
+
+static int count_vma(const struct nm_map *m, void *arg)
+{
+	struct vma_count *v = arg;
+
+	v->n += m->start < v->end && m->end > v->start;
+	return 0;
+}
+
+static int do_mmap_hooks(const char *path, const char *how)
+{
+	const size_t page = sysconf(_SC_PAGESIZE);
+	int flags = map_flags(how), fd, i;
+	struct vma_count v = { .n = 0 };
+	struct hook_count c;
+	char *base, *p;
+
+	if (!nm_trace_has_mmap_events()) {
+		fprintf(stderr, "fs-probe: no mmap trace events\n");
+		return 1;
+	}
+	fd = open(path, O_RDONLY);
+	if (fd < 0)
+		return fail(path);
+	base = mmap(NULL, 2 * page, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS,
+		    -1, 0);
+	if (base == MAP_FAILED)
+		return fail("mmap of the area");
+	nm_trace_clear();
+	for (i = 0; i < 2; i++) {
+		p = mmap(base + i * page, page, PROT_READ, flags | MAP_FIXED,
+			 fd, i * page);
+		if (p == MAP_FAILED)
+			return fail("mmap");
+		(void)*(volatile char *)p;
+	}
+	if (hook_count(fd, &c))
+		return 1;
+	v.start = (unsigned long)base;
+	v.end = v.start + 2 * page;
+	if (nm_maps_walk(count_vma, &v) < 0)
+		return fail("/proc/self/maps");
+	printf("prepare=%d complete=%d abort=%d vmas=%d\n", c.prepare,
+	       c.complete, c.abort, v.n);
+	munmap(base, 2 * page);
+	close(fd);
+	return 0;
+}
+
+static int do_mmap_fail_nth(const char *path, const char *how)
+{
+	const size_t page = sysconf(_SC_PAGESIZE);
+	int flags = map_flags(how), fd, nth, n, ok, failed = 0;
+	int prepared = 0, complete = 0, abort = 0, unpaired = 0;
+	struct hook_count c;
+	bool injected;
+	void *p;
+
+	if (!nm_trace_has_mmap_events()) {
+		fprintf(stderr, "fs-probe: no mmap trace events\n");
+		return 1;
+	}
+	fd = open(path, O_RDONLY);
+	if (fd < 0)
+		return fail(path);
+	nth = open("/proc/thread-self/fail-nth", O_RDWR);
+	if (nth < 0)
+		return fail("/proc/thread-self/fail-nth");
+	for (n = 1; n < 1000; n++) {
+		nm_trace_clear();
+		nm_fail_nth_arm(nth, n);
+		p = mmap(NULL, 2 * page, PROT_READ, flags, fd, 0);
+		injected = nm_fail_nth_disarm(nth);
+		if (hook_count(fd, &c))
+			return 1;
+		ok = c.prepare - c.prepare_failed;
+		prepared += ok;
+		complete += c.complete;
+		abort += c.abort;
+		unpaired += c.complete + c.abort != ok;
+		if (p != MAP_FAILED)
+			munmap(p, 2 * page);
+		else if (!injected)
+			return fail("mmap without an injected fault");
+		else
+			failed++;
+		if (!injected)
+			break;
+	}
+	printf("points=%d failed=%d prepared=%d complete=%d abort=%d unpaired=%d\n",
+	       n - 1, failed, prepared, complete, abort, unpaired);
+	close(nth);
+	close(fd);
+	return n < 1000 ? 0 : 1;
+}
+
 static int print_uprobe_offset(const struct nm_map *m, void *arg)
 {
 	unsigned long addr = (unsigned long)uprobe_target;
@@ -886,6 +1051,7 @@ static const char usage[] =
 	"  revoke PATH                copy DIR OP           opens PATH N\n"
 	"  splice PATH                falloc-prealloc PATH  falloc-keep-size PATH\n"
 	"  falloc-punch PATH          falloc-too-big PATH\n"
+	"  mmap-hooks PATH HOW        mmap-fail-nth PATH HOW (HOW: shared or private)\n"
 	"  uprobe-offset              uprobe-target N\n"
 	"  -h, --help                 this text\n"
 	"Each exits 0 when the kernel behaved as expected (see tests/vm/fs-probe.c).\n";
@@ -900,7 +1066,7 @@ static const struct {
 	{ "mmap-fd", 2 }, { "copy", 2 }, { "opens", 2 }, { "splice", 1 },
 	{ "falloc-prealloc", 1 }, { "falloc-keep-size", 1 },
 	{ "falloc-punch", 1 }, { "falloc-too-big", 1 },
-	{ "uprobe-offset", 0 }, { "uprobe-target", 1 },
+	{ "mmap-hooks", 2 }, { "mmap-fail-nth", 2 }, { "uprobe-offset", 0 }, { "uprobe-target", 1 },
 };
 
 int main(int argc, char **argv)
@@ -952,6 +1118,10 @@ int main(int argc, char **argv)
 		return do_falloc_punch(arg[0]);
 	if (!strcmp(cmd, "falloc-too-big"))
 		return do_falloc_too_big(arg[0]);
+	if (!strcmp(cmd, "mmap-hooks"))
+		return do_mmap_hooks(arg[0], arg[1]);
+	if (!strcmp(cmd, "mmap-fail-nth"))
+		return do_mmap_fail_nth(arg[0], arg[1]);
 	if (!strcmp(cmd, "uprobe-offset"))
 		return do_uprobe_offset();
 	return do_uprobe_target(arg[0]);

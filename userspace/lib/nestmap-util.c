@@ -250,6 +250,28 @@ int nm_trace_walk(int (*fn)(const struct nm_mmap_event *ev, void *arg),
 	return ret;
 }
 
+/* ---- fault injection ---- */
+
+void nm_fail_nth_arm(int fd, int n)
+{
+	char buf[16];
+
+	snprintf(buf, sizeof(buf), "%d", n);
+	if (pwrite(fd, buf, strlen(buf), 0) < 0)
+		perror("fail-nth");
+}
+
+bool nm_fail_nth_disarm(int fd)
+{
+	char buf[16];
+	ssize_t got = pread(fd, buf, sizeof(buf) - 1, 0);
+
+	if (pwrite(fd, "0", 1, 0) < 0)
+		perror("fail-nth");
+	buf[got > 0 ? got : 0] = '\0';
+	return got > 0 && atoi(buf) == 0;
+}
+
 /* ---- hookfs debugfs ---- */
 
 static const char *const hookfs_stat_names[HOOKFS_NR_STATS] =

@@ -109,6 +109,13 @@ int nm_trace_clear(void);
 int nm_trace_walk(int (*fn)(const struct nm_mmap_event *ev, void *arg),
 		  void *arg);
 
+/* ---- fault injection: /proc/thread-self/fail-nth, opened O_RDWR ---- */
+
+/* Fail the @n-th fault-injection point of this thread from now on. */
+void nm_fail_nth_arm(int fd, int n);
+/* Disarm; tells whether the armed fault was injected. */
+bool nm_fail_nth_disarm(int fd);
+
 /* ---- hookfs debugfs (HOOKFS_DEBUGFS_* in hookfs_uapi.h) ---- */
 
 /* The debugfs directory of the hookfs superblock @dev, PATH_MAX bytes. */
