@@ -27,10 +27,12 @@
  *
  * and cases that take no directory (stack G, SysV shm, and memfd):
  *
- *   shm           SHM_HUGETLB: shmat() completes on the hugetlbfs file
- *   shm-fail-nth  every allocation of shmat() failed in turn: each failed
- *                 call leaves HugePages_Rsvd as shmget() left it, the
- *                 hooks pair, and some fail inside mmap_prepare
+ *   shm           SHM_HUGETLB: shmat() completes on the shm file and on the
+ *                 hugetlbfs file inside it
+ *   shm-fail-nth  every allocation of shmat() failed in turn, for a
+ *                 SHM_HUGETLB and a shmem segment: each failed call leaves
+ *                 the attach count and HugePages_Rsvd as they were, the
+ *                 hooks pair on both paths, and one reaches mmap_abort
  *   memfd         MFD_HUGETLB: mmap() completes on the hugetlbfs file
  */
 #define _GNU_SOURCE
@@ -125,6 +127,7 @@ struct hooks {
 struct hooks_of {
 	dev_t dev;
 	ino_t ino;
+	const char *path;	/* NULL: events on every path */
 	struct hooks *h;
 };
 
@@ -133,7 +136,8 @@ static int count_hook(const struct nm_mmap_event *ev, void *arg)
 	struct hooks_of *of = arg;
 	struct hooks *h = of->h;
 
-	if (ev->dev != of->dev || ev->ino != of->ino)
+	if (ev->dev != of->dev || ev->ino != of->ino ||
+	    (of->path && strcmp(ev->path, of->path)))
 		return 0;
 	switch (ev->hook) {
 	case NM_HOOK_PREPARE:
@@ -154,30 +158,37 @@ static int count_hook(const struct nm_mmap_event *ev, void *arg)
 	return 0;
 }
 
-static void trace_read(dev_t dev, ino_t ino, struct hooks *h)
+static void trace_read(dev_t dev, ino_t ino, const char *path,
+		       struct hooks *h)
 {
-	struct hooks_of of = { .dev = dev, .ino = ino, .h = h };
+	struct hooks_of of = { .dev = dev, .ino = ino, .path = path, .h = h };
 
 	memset(h, 0, sizeof(*h));
 	nm_trace_walk(count_hook, &of);
 }
 
-/* One prepare, then one complete at @addr on the expected path. */
-static int hooks_completed(dev_t dev, ino_t ino, void *addr)
+/*
+ * One prepare, then one complete at @addr on the expected path. With @only,
+ * the events on that path alone (the shm file and its hugetlbfs file share
+ * the inode).
+ */
+static int hooks_completed(dev_t dev, ino_t ino, void *addr, const char *only)
 {
+	const char *want = only ? only : want_path;
 	struct hooks h;
 
-	trace_read(dev, ino, &h);
+	trace_read(dev, ino, only, &h);
 	if (h.prepare != 1 || h.prepare_failed || h.complete != 1 ||
 	    h.complete_failed || h.abort)
-		return fail("trace: prepare=%d (failed %d) complete=%d (failed %d) abort=%d, want one prepare and one complete",
+		return fail("trace%s%s: prepare=%d (failed %d) complete=%d (failed %d) abort=%d, want one prepare and one complete",
+			    only ? " path=" : "", only ? only : "",
 			    h.prepare, h.prepare_failed, h.complete,
 			    h.complete_failed, h.abort);
 	if (h.complete_start != (unsigned long)addr)
 		return fail("trace: complete at %#lx, mapping at %p",
 			    h.complete_start, addr);
-	if (strcmp(h.path, want_path))
-		return fail("trace: path=%s, want %s", h.path, want_path);
+	if (strcmp(h.path, want))
+		return fail("trace: path=%s, want %s", h.path, want);
 	return 0;
 }
 
@@ -296,7 +307,7 @@ static int map_case(int flags, const char *name)
 		fail("mmap: %s", strerror(errno));
 		goto out;
 	}
-	if (hooks_completed(s.f.dev, s.f.ino, p))
+	if (hooks_completed(s.f.dev, s.f.ino, p, NULL))
 		goto out;
 	if (meminfo("HugePages_Rsvd") != s.rsvd0 + 2) {
 		fail("mapped: HugePages_Rsvd=%ld, want %ld",
@@ -425,7 +436,7 @@ static int fail_nth_sweep(int flags, const char *name, int *aborts)
 		err = errno;
 		injected = nm_fail_nth_disarm(nth);
 		free_area(base, 2);
-		trace_read(f.dev, f.ino, &h);
+		trace_read(f.dev, f.ino, NULL, &h);
 		if (p != MAP_FAILED) {
 			/* Mapped anyway: start the next try from an empty file. */
 			if (ftruncate(f.fd, 0))
@@ -558,8 +569,9 @@ static int shm_case(void)
 		fail("shmat: %s", strerror(errno));
 		goto out;
 	}
-	if (maps_file(p, &dev, &ino) || hooks_completed(dev, ino, p) ||
-	    data_kept(p, 2, 's')) {
+	if (maps_file(p, &dev, &ino) ||
+	    hooks_completed(dev, ino, p, "direct") ||
+	    hooks_completed(dev, ino, p, "nested") || data_kept(p, 2, 's')) {
 		shmdt(p);
 		goto out;
 	}
@@ -570,35 +582,40 @@ out:
 	return r ? r : pool_is(free0, rsvd0, "detached and removed");
 }
 
-/*
- * shmat() with the n-th allocation failing: shmget() made the reservation,
- * so every failed attach must leave HugePages_Rsvd as it was. shm's ->mmap
- * reaches hugetlbfs's hooks through the compat path, which allocates
- * nothing after the lower's mmap_prepare: the sweep must reach prepare's
- * own allocations, and an abort is counted but cannot be required.
- */
-static int shm_fail_nth_case(void)
+/* The segment's attach count, or -1. */
+static long shm_nattch(int id)
 {
-	long rsvd;
-	int n, nth, id, in_prepare = 0, aborts = 0, r = 1;
+	struct shmid_ds ds;
+
+	return shmctl(id, IPC_STAT, &ds) ? -1 : (long)ds.shm_nattch;
+}
+
+/*
+ * One sweep of shmat() with the n-th allocation failing. shm's own hooks
+ * run directly on the shm file, the segment file's nested inside them: on
+ * each path the hooks must pair (shmem has none to pair), and a failed
+ * attach must leave the attach count and HugePages_Rsvd (shmget() made
+ * the reservation) as they were.
+ */
+static int shm_fail_nth_sweep(int nth, int flags, const char *name,
+			      int *aborts)
+{
+	static const char *const paths[] = { "direct", "nested" };
+	int i, n, id, in_prepare = 0, aborted = 0, r = 1;
 	bool injected = true;
 	struct hooks h;
+	long rsvd;
 	dev_t dev;
 	ino_t ino;
 	char *p;
 
-	nth = open("/proc/thread-self/fail-nth", O_RDWR);
-	if (nth < 0)
-		return fail("open fail-nth: %s", strerror(errno));
-	id = shmget(IPC_PRIVATE, 2 * hp, SHM_HUGETLB | IPC_CREAT | 0600);
-	if (id < 0) {
-		close(nth);
-		return fail("shmget(SHM_HUGETLB): %s", strerror(errno));
-	}
+	id = shmget(IPC_PRIVATE, 2 * hp, flags | IPC_CREAT | 0600);
+	if (id < 0)
+		return fail("%s: shmget: %s", name, strerror(errno));
 	rsvd = meminfo("HugePages_Rsvd");
 	p = shmat(id, NULL, 0);
 	if (p == (void *)-1 || maps_file(p, &dev, &ino)) {
-		fail("shmat: %s", strerror(errno));
+		fail("%s: shmat: %s", name, strerror(errno));
 		goto out;
 	}
 	shmdt(p);
@@ -607,40 +624,74 @@ static int shm_fail_nth_case(void)
 		nm_fail_nth_arm(nth, n);
 		p = shmat(id, NULL, 0);
 		injected = nm_fail_nth_disarm(nth);
-		trace_read(dev, ino, &h);
 		if (p != (void *)-1) {
 			shmdt(p);
 			continue;
 		}
 		if (!injected) {
-			fail("n=%d: shmat failed without the fault", n);
+			fail("%s: n=%d: shmat failed without the fault", name,
+			     n);
 			goto out;
 		}
-		if (h.complete || h.prepare - h.prepare_failed != h.abort) {
-			fail("n=%d: failed shmat: prepare=%d (failed %d) complete=%d abort=%d",
-			     n, h.prepare, h.prepare_failed, h.complete,
-			     h.abort);
+		for (i = 0; i < 2; i++) {
+			/* shmem has no hooks to pay: nothing nested aborts. */
+			bool owed = i == 0 || (flags & SHM_HUGETLB);
+
+			trace_read(dev, ino, paths[i], &h);
+			if (h.complete ||
+			    (owed ? h.prepare - h.prepare_failed : 0) != h.abort) {
+				fail("%s: n=%d: failed shmat, path=%s: prepare=%d (failed %d) complete=%d abort=%d",
+				     name, n, paths[i], h.prepare,
+				     h.prepare_failed, h.complete, h.abort);
+				goto out;
+			}
+			in_prepare += h.prepare_failed;
+		}
+		trace_read(dev, ino, "direct", &h);
+		aborted += h.abort;
+		if (shm_nattch(id) != 0) {
+			fail("%s: n=%d: failed shmat (%d abort) left shm_nattch=%ld",
+			     name, n, h.abort, shm_nattch(id));
 			goto out;
 		}
-		in_prepare += h.prepare_failed;
-		aborts += h.abort;
 		if (meminfo("HugePages_Rsvd") != rsvd) {
-			fail("n=%d: failed shmat left HugePages_Rsvd=%ld, was %ld",
-			     n, meminfo("HugePages_Rsvd"), rsvd);
+			fail("%s: n=%d: failed shmat left HugePages_Rsvd=%ld, was %ld",
+			     name, n, meminfo("HugePages_Rsvd"), rsvd);
 			goto out;
 		}
 	}
-	printf("# shm: %d injection points, %d failed mmap_prepare, %d reached mmap_abort\n",
-	       n - 2, in_prepare, aborts);
+	printf("# %s: %d injection points, %d failed a mmap_prepare, %d reached mmap_abort\n",
+	       name, n - 2, in_prepare, aborted);
+	*aborts += aborted;
 	if (n >= 1000)
-		fail("shm: no end to the injection points");
-	else if (!in_prepare)
-		fail("no injected failure reached hugetlbfs's mmap_prepare");
+		fail("%s: no end to the injection points", name);
 	else
 		r = 0;
 out:
 	shmctl(id, IPC_RMID, NULL);
+	return r;
+}
+
+/*
+ * shm-fail-nth: a SHM_HUGETLB and a shmem segment. shm's mmap_abort gives
+ * the attach back; which allocations follow prepare varies with the slab
+ * and maple tree state (see fail_nth_case()), so up to three rounds until
+ * an injected failure reaches it.
+ */
+static int shm_fail_nth_case(void)
+{
+	int nth, round, aborts = 0, r = 0;
+
+	nth = open("/proc/thread-self/fail-nth", O_RDWR);
+	if (nth < 0)
+		return fail("open fail-nth: %s", strerror(errno));
+	for (round = 0; round < 3 && !aborts && !r; round++)
+		r = shm_fail_nth_sweep(nth, SHM_HUGETLB, "shm-huge", &aborts) ||
+		    shm_fail_nth_sweep(nth, 0, "shm-shmem", &aborts);
 	close(nth);
+	if (!r && !aborts)
+		r = fail("no injected failure reached shm's mmap_abort in %d rounds",
+			 round);
 	return r;
 }
 
@@ -664,7 +715,8 @@ static int memfd_case(void)
 		fail("mmap: %s", strerror(errno));
 		goto out;
 	}
-	r = hooks_completed(st.st_dev, st.st_ino, p) || data_kept(p, 2, 'm');
+	r = hooks_completed(st.st_dev, st.st_ino, p, NULL) ||
+	    data_kept(p, 2, 'm');
 	munmap(p, 2 * hp);
 out:
 	close(fd);
@@ -722,7 +774,6 @@ int main(int argc, char **argv)
 		want_path = "direct";
 		return memfd_case();
 	}
-	want_path = "compat";
 	if (!strcmp(c, "shm"))
 		return shm_case();
 	if (!strcmp(c, "shm-fail-nth"))

@@ -41,7 +41,7 @@ sweep_has() {
 	sh_file=$1 sh_how=$2
 	shift 2
 	sh_got=$("$FS_PROBE" mmap-fail-nth "$sh_file" "$sh_how")
-	echo "got: $sh_got"
+	echo "# $sh_file $sh_how: $sh_got"
 	for sh_kv in "$@"; do
 		case $sh_kv in
 		*'>0')
@@ -88,11 +88,13 @@ check "cached: private mappings owe nothing and merge" \
 	hooks_are "prepare=2 complete=0 abort=0 vmas=1" "$WORK/cached/f" private
 check "cached: fail-nth: no complete or abort is owed" \
 	sweep_has "$WORK/cached/f" shared complete=0 abort=0 'prepared>0'
+grep '^# ' "$FS_LOG.cur" || true	# where the injected failures landed
 
 check "direct-io: shared mappings complete, one VMA each" \
 	hooks_are "prepare=2 complete=2 abort=0 vmas=2" "$WORK/direct-io/f" shared
 check "direct-io: fail-nth: every prepare completes or aborts once" \
 	sweep_has "$WORK/direct-io/f" shared unpaired=0 'abort>0' 'failed>0'
+grep '^# ' "$FS_LOG.cur" || true
 check "direct-io: private mappings owe nothing and merge" \
 	hooks_are "prepare=2 complete=0 abort=0 vmas=1" "$WORK/direct-io/f" private
 check "direct-io: a shared mapping still reads the file after the sweep" \

@@ -2,8 +2,8 @@
 # In-VM checks of hugetlbfs, whose mmap_prepare reserves the huge pages,
 # mmap_complete records the reservation and grows i_size, and mmap_abort
 # gives the reservation back (nestmap-hugetlb has the cases): directly
-# (A), through SysV shm (G, SHM_HUGETLB, the compat path) and memfd
-# (MFD_HUGETLB).
+# (A), through SysV shm (G, SHM_HUGETLB: shm's own hooks, with
+# hugetlbfs's nested inside them) and memfd (MFD_HUGETLB).
 #
 # No filesystem stack carries hugetlbfs: hugetlbfs sets its s_stack_depth
 # to FILESYSTEM_MAX_STACK_DEPTH, so stackfs (B, F) and overlayfs (C, D, F)
@@ -80,7 +80,7 @@ check "A hugetlbfs: unaligned and oversized inputs fail as before" \
 	outcomes_are "$DIRECT" "$dir" "$dir" direct
 
 check "G SysV shm: SHM_HUGETLB attaches through mmap_complete" "$HT" shm
-check "G SysV shm: fail-nth: every failed shmat leaves the pool" \
+check "G SysV shm: fail-nth: every failed shmat leaves the attach count and the pool" \
 	"$HT" shm-fail-nth
 grep '^# ' "$FS_LOG.cur" || true
 check "memfd: MFD_HUGETLB maps through mmap_complete" "$HT" memfd
