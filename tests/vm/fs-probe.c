@@ -52,6 +52,9 @@
  *   fs-probe uprobe-offset            print the file offset of the
  *                                     function uprobe-target calls
  *   fs-probe uprobe-target N          call that function N times
+ *   fs-probe shm-outcomes             print what SysV shm gives for a set
+ *                                     of attaches, detaches and mapping
+ *                                     changes (see do_shm_outcomes())
  *
  *
  * Built by userspace/Makefile, with the nestmap helper library. Exit
@@ -71,7 +74,9 @@
 #include <sys/mman.h>
 #include <sys/stat.h>
 #include <sys/sendfile.h>
+#include <sys/shm.h>
 #include <sys/sysinfo.h>
+#include <sys/wait.h>
 #include <sys/xattr.h>
 #include <unistd.h>
 
@@ -1044,6 +1049,165 @@ static int do_uprobe_target(const char *count)
 	return 0;
 }
 
+/* ---- shm-outcomes ---- */
+
+static long shm_pg;
+
+static const char *shm_res(void *p)
+{
+	return p == (void *)-1 ? nm_errno_name(errno) : "ok";
+}
+
+static long nattch(int id)
+{
+	struct shmid_ds ds;
+
+	return shmctl(id, IPC_STAT, &ds) ? -1 : (long)ds.shm_nattch;
+}
+
+/* A four-page segment, page i filled with 'a' + i. */
+static int shm_new(void)
+{
+	int id = shmget(IPC_PRIVATE, 4 * shm_pg, IPC_CREAT | 0600);
+	char *p;
+	int i;
+
+	if (id < 0)
+		return -1;
+	p = shmat(id, NULL, 0);
+	if (p == (void *)-1)
+		return -1;
+	for (i = 0; i < 4; i++)
+		memset(p + i * shm_pg, 'a' + i, shm_pg);
+	shmdt(p);
+	return id;
+}
+
+/* A free, SHMLBA-aligned area of @pages pages, left unmapped. */
+static char *shm_free_area(long pages)
+{
+	char *p = mmap(NULL, (pages + 1) * shm_pg, PROT_NONE,
+		       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	char *a;
+
+	if (p == MAP_FAILED)
+		return NULL;
+	a = (char *)(((unsigned long)p + SHMLBA - 1) & ~(SHMLBA - 1UL));
+	munmap(p, (pages + 1) * shm_pg);
+	return a;
+}
+
+static bool mapped(void *addr)
+{
+	unsigned char v;
+
+	return mincore(addr, shm_pg, &v) == 0;
+}
+
+/*
+ * What SysV shm gives for each of a set of attaches, detaches and
+ * mapping changes: one "NAME RESULT" line each, RESULT being "ok" or the
+ * errno name, then what it left (attach count, data, mappings). The
+ * suite compares the lines with those of a kernel whose shm has a legacy
+ * ->mmap.
+ */
+static int do_shm_outcomes(void)
+{
+	const char *res;
+	char *p, *q, *r;
+	int id, st, m;
+	pid_t pid;
+
+	shm_pg = sysconf(_SC_PAGESIZE);
+	id = shm_new();
+	if (id < 0)
+		return fail("shmget");
+
+	p = shmat(id, NULL, 0);
+	if (p == (void *)-1)
+		return fail("shmat");
+	printf("attach ok nattch=%ld data=%c%c\n", nattch(id), p[0],
+	       p[3 * shm_pg]);
+	q = shmat(id, NULL, SHM_RDONLY);
+	res = shm_res(q);
+	printf("attach-rdonly %s nattch=%ld\n", res, nattch(id));
+	res = mprotect(q, shm_pg, PROT_READ | PROT_WRITE) ?
+	      nm_errno_name(errno) : "ok";
+	printf("rdonly-mprotect-write %s\n", res);
+	shmdt(q);
+	printf("detach-one nattch=%ld\n", nattch(id));
+
+	/* munmap() of the middle splits the attach into two VMAs. */
+	res = munmap(p + shm_pg, shm_pg) ? nm_errno_name(errno) : "ok";
+	printf("split %s nattch=%ld\n", res, nattch(id));
+	res = shmdt(p) ? nm_errno_name(errno) : "ok";
+	m = mapped(p + 2 * shm_pg);
+	printf("shmdt-after-split %s nattch=%ld mapped=%d\n", res, nattch(id),
+	       m);
+	if (m)
+		munmap(p, 4 * shm_pg);
+	printf("after-unmap nattch=%ld\n", nattch(id));
+
+	p = shmat(id, NULL, 0);
+	pid = fork();
+	if (pid == 0)
+		_exit(nattch(id) == 2 ? 0 : 1);
+	waitpid(pid, &st, 0);
+	printf("fork child-saw-2=%d nattch=%ld\n",
+	       WIFEXITED(st) && WEXITSTATUS(st) == 0, nattch(id));
+
+	r = shm_free_area(4);
+	q = mremap(p, 4 * shm_pg, 4 * shm_pg, MREMAP_MAYMOVE | MREMAP_FIXED, r);
+	res = q == MAP_FAILED ? nm_errno_name(errno) : "ok";
+	if (q != MAP_FAILED)
+		p = q;
+	printf("mremap %s nattch=%ld data=%c\n", res, nattch(id), p[shm_pg]);
+
+	/* remap_file_pages(): page 0 of the attach shows page 2. */
+	res = remap_file_pages(p, shm_pg, 0, 2, 0) ?
+	      nm_errno_name(errno) : "ok";
+	printf("remap-file-pages %s nattch=%ld data=%c%c\n", res, nattch(id),
+	       p[0], p[shm_pg]);
+	res = shmdt(p) ? nm_errno_name(errno) : "ok";
+	printf("detach-remapped %s nattch=%ld\n", res, nattch(id));
+	munmap(p, 4 * shm_pg);
+	printf("unmap-remapped nattch=%ld\n", nattch(id));
+
+	r = shm_free_area(4);
+	printf("unaligned %s\n", shm_res(shmat(id, r + 1, 0)));
+	p = shmat(id, r + 1, SHM_RND);
+	res = shm_res(p);
+	printf("unaligned-rnd %s at-area=%d\n", res, p == r);
+	printf("occupied %s\n", shm_res(shmat(id, p, 0)));
+	q = shmat(id, p, SHM_REMAP);
+	res = shm_res(q);
+	printf("occupied-remap %s nattch=%ld\n", res, nattch(id));
+	shmdt(q);
+	printf("detach-remap nattch=%ld\n", nattch(id));
+
+	/* Removed while attached: usable by id until the last detach. */
+	p = shmat(id, NULL, 0);
+	shmctl(id, IPC_RMID, NULL);
+	q = shmat(id, NULL, 0);
+	res = shm_res(q);
+	printf("attach-removed %s nattch=%ld\n", res, nattch(id));
+	shmdt(q);
+	/*
+	 * remap_file_pages() of the whole last attach: unmapping the old
+	 * range drops the last attach and destroys the segment, so the new
+	 * mmap() of the same file finds its ID gone.
+	 */
+	res = remap_file_pages(p, 4 * shm_pg, 0, 1, 0) ?
+	      nm_errno_name(errno) : "ok";
+	m = mapped(p);
+	printf("remap-file-pages-removed %s mapped=%d nattch=%ld\n", res, m,
+	       nattch(id));
+	if (m)
+		munmap(p, 4 * shm_pg);
+	printf("attach-destroyed %s\n", shm_res(shmat(id, NULL, 0)));
+	return 0;
+}
+
 static const char usage[] =
 	"usage: fs-probe SUBCOMMAND ARGS...\n"
 	"  xattr PATH NAME VALUE      tmpfile DIR NAME      whiteout DIR OLD NEW\n"
@@ -1053,6 +1217,7 @@ static const char usage[] =
 	"  falloc-punch PATH          falloc-too-big PATH\n"
 	"  mmap-hooks PATH HOW        mmap-fail-nth PATH HOW (HOW: shared or private)\n"
 	"  uprobe-offset              uprobe-target N\n"
+	"  shm-outcomes\n"
 	"  -h, --help                 this text\n"
 	"Each exits 0 when the kernel behaved as expected (see tests/vm/fs-probe.c).\n";
 
@@ -1067,6 +1232,7 @@ static const struct {
 	{ "falloc-prealloc", 1 }, { "falloc-keep-size", 1 },
 	{ "falloc-punch", 1 }, { "falloc-too-big", 1 },
 	{ "mmap-hooks", 2 }, { "mmap-fail-nth", 2 }, { "uprobe-offset", 0 }, { "uprobe-target", 1 },
+	{ "shm-outcomes", 0 },
 };
 
 int main(int argc, char **argv)
@@ -1124,5 +1290,7 @@ int main(int argc, char **argv)
 		return do_mmap_fail_nth(arg[0], arg[1]);
 	if (!strcmp(cmd, "uprobe-offset"))
 		return do_uprobe_offset();
+	if (!strcmp(cmd, "shm-outcomes"))
+		return do_shm_outcomes();
 	return do_uprobe_target(arg[0]);
 }
