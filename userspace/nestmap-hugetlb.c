@@ -32,7 +32,8 @@
  *   shm-fail-nth  every allocation of shmat() failed in turn, for a
  *                 SHM_HUGETLB and a shmem segment: each failed call leaves
  *                 the attach count and HugePages_Rsvd as they were, the
- *                 hooks pair on both paths, and one reaches mmap_abort
+ *                 hooks pair on both paths, one reaches mmap_abort, and
+ *                 on SHM_HUGETLB some fail inside hugetlbfs's prepare
  *   memfd         MFD_HUGETLB: mmap() completes on the hugetlbfs file
  */
 #define _GNU_SOURCE
@@ -645,7 +646,8 @@ static int shm_fail_nth_sweep(int nth, int flags, const char *name,
 				     h.prepare_failed, h.complete, h.abort);
 				goto out;
 			}
-			in_prepare += h.prepare_failed;
+			if (i == 1)
+				in_prepare += h.prepare_failed;
 		}
 		trace_read(dev, ino, "direct", &h);
 		aborted += h.abort;
@@ -660,11 +662,14 @@ static int shm_fail_nth_sweep(int nth, int flags, const char *name,
 			goto out;
 		}
 	}
-	printf("# %s: %d injection points, %d failed a mmap_prepare, %d reached mmap_abort\n",
+	printf("# %s: %d injection points, %d inside the segment file's mmap_prepare, %d reached mmap_abort\n",
 	       name, n - 2, in_prepare, aborted);
 	*aborts += aborted;
 	if (n >= 1000)
 		fail("%s: no end to the injection points", name);
+	else if ((flags & SHM_HUGETLB) && !in_prepare)
+		fail("%s: no injected failure reached hugetlbfs's mmap_prepare",
+		     name);
 	else
 		r = 0;
 out:
