@@ -10,8 +10,8 @@ KDIR_DEBUG := $(BUILD)/kernel/debug
 KBUILD_LOCK := /tmp/nestmap-kbuild.lock
 DEBUG_INITRD := $(BUILD)/initramfs-debug.cpio.gz
 # The in-VM suites `make test-debug` runs on the KASAN kernel: the matrix,
-# the revoke race, the short stress and hugetlbfs (all of vm/* would take
-# CI past 30 minutes on this machine).
+# the revoke race, the short stress, hugetlbfs and SysV shm (all of vm/*
+# would take CI past 30 minutes on this machine).
 DEBUG_SUITES ?= vm/matrix vm/revoke-race vm/stress vm/hugetlb vm/shm
 DEBIAN_PACKAGES := build-essential git python3 xz-utils qemu-system-x86 \
 	busybox-static flex bison bc libelf-dev libssl-dev cpio liburcu-dev \

@@ -583,14 +583,6 @@ out:
 	return r ? r : pool_is(free0, rsvd0, "detached and removed");
 }
 
-/* The segment's attach count, or -1. */
-static long shm_nattch(int id)
-{
-	struct shmid_ds ds;
-
-	return shmctl(id, IPC_STAT, &ds) ? -1 : (long)ds.shm_nattch;
-}
-
 /*
  * One sweep of shmat() with the n-th allocation failing. shm's own hooks
  * run directly on the shm file, the segment file's nested inside them: on
@@ -651,9 +643,9 @@ static int shm_fail_nth_sweep(int nth, int flags, const char *name,
 		}
 		trace_read(dev, ino, "direct", &h);
 		aborted += h.abort;
-		if (shm_nattch(id) != 0) {
+		if (nm_shm_nattch(id) != 0) {
 			fail("%s: n=%d: failed shmat (%d abort) left shm_nattch=%ld",
-			     name, n, h.abort, shm_nattch(id));
+			     name, n, h.abort, nm_shm_nattch(id));
 			goto out;
 		}
 		if (meminfo("HugePages_Rsvd") != rsvd) {

@@ -1058,13 +1058,6 @@ static const char *shm_res(void *p)
 	return p == (void *)-1 ? nm_errno_name(errno) : "ok";
 }
 
-static long nattch(int id)
-{
-	struct shmid_ds ds;
-
-	return shmctl(id, IPC_STAT, &ds) ? -1 : (long)ds.shm_nattch;
-}
-
 /* A four-page segment, page i filled with 'a' + i. */
 static int shm_new(void)
 {
@@ -1126,52 +1119,52 @@ static int do_shm_outcomes(void)
 	p = shmat(id, NULL, 0);
 	if (p == (void *)-1)
 		return fail("shmat");
-	printf("attach ok nattch=%ld data=%c%c\n", nattch(id), p[0],
+	printf("attach ok nattch=%ld data=%c%c\n", nm_shm_nattch(id), p[0],
 	       p[3 * shm_pg]);
 	q = shmat(id, NULL, SHM_RDONLY);
 	res = shm_res(q);
-	printf("attach-rdonly %s nattch=%ld\n", res, nattch(id));
+	printf("attach-rdonly %s nattch=%ld\n", res, nm_shm_nattch(id));
 	res = mprotect(q, shm_pg, PROT_READ | PROT_WRITE) ?
 	      nm_errno_name(errno) : "ok";
 	printf("rdonly-mprotect-write %s\n", res);
 	shmdt(q);
-	printf("detach-one nattch=%ld\n", nattch(id));
+	printf("detach-one nattch=%ld\n", nm_shm_nattch(id));
 
 	/* munmap() of the middle splits the attach into two VMAs. */
 	res = munmap(p + shm_pg, shm_pg) ? nm_errno_name(errno) : "ok";
-	printf("split %s nattch=%ld\n", res, nattch(id));
+	printf("split %s nattch=%ld\n", res, nm_shm_nattch(id));
 	res = shmdt(p) ? nm_errno_name(errno) : "ok";
 	m = mapped(p + 2 * shm_pg);
-	printf("shmdt-after-split %s nattch=%ld mapped=%d\n", res, nattch(id),
+	printf("shmdt-after-split %s nattch=%ld mapped=%d\n", res, nm_shm_nattch(id),
 	       m);
 	if (m)
 		munmap(p, 4 * shm_pg);
-	printf("after-unmap nattch=%ld\n", nattch(id));
+	printf("after-unmap nattch=%ld\n", nm_shm_nattch(id));
 
 	p = shmat(id, NULL, 0);
 	pid = fork();
 	if (pid == 0)
-		_exit(nattch(id) == 2 ? 0 : 1);
+		_exit(nm_shm_nattch(id) == 2 ? 0 : 1);
 	waitpid(pid, &st, 0);
 	printf("fork child-saw-2=%d nattch=%ld\n",
-	       WIFEXITED(st) && WEXITSTATUS(st) == 0, nattch(id));
+	       WIFEXITED(st) && WEXITSTATUS(st) == 0, nm_shm_nattch(id));
 
 	r = shm_free_area(4);
 	q = mremap(p, 4 * shm_pg, 4 * shm_pg, MREMAP_MAYMOVE | MREMAP_FIXED, r);
 	res = q == MAP_FAILED ? nm_errno_name(errno) : "ok";
 	if (q != MAP_FAILED)
 		p = q;
-	printf("mremap %s nattch=%ld data=%c\n", res, nattch(id), p[shm_pg]);
+	printf("mremap %s nattch=%ld data=%c\n", res, nm_shm_nattch(id), p[shm_pg]);
 
 	/* remap_file_pages(): page 0 of the attach shows page 2. */
 	res = remap_file_pages(p, shm_pg, 0, 2, 0) ?
 	      nm_errno_name(errno) : "ok";
-	printf("remap-file-pages %s nattch=%ld data=%c%c\n", res, nattch(id),
+	printf("remap-file-pages %s nattch=%ld data=%c%c\n", res, nm_shm_nattch(id),
 	       p[0], p[shm_pg]);
 	res = shmdt(p) ? nm_errno_name(errno) : "ok";
-	printf("detach-remapped %s nattch=%ld\n", res, nattch(id));
+	printf("detach-remapped %s nattch=%ld\n", res, nm_shm_nattch(id));
 	munmap(p, 4 * shm_pg);
-	printf("unmap-remapped nattch=%ld\n", nattch(id));
+	printf("unmap-remapped nattch=%ld\n", nm_shm_nattch(id));
 
 	r = shm_free_area(4);
 	printf("unaligned %s\n", shm_res(shmat(id, r + 1, 0)));
@@ -1181,16 +1174,16 @@ static int do_shm_outcomes(void)
 	printf("occupied %s\n", shm_res(shmat(id, p, 0)));
 	q = shmat(id, p, SHM_REMAP);
 	res = shm_res(q);
-	printf("occupied-remap %s nattch=%ld\n", res, nattch(id));
+	printf("occupied-remap %s nattch=%ld\n", res, nm_shm_nattch(id));
 	shmdt(q);
-	printf("detach-remap nattch=%ld\n", nattch(id));
+	printf("detach-remap nattch=%ld\n", nm_shm_nattch(id));
 
 	/* Removed while attached: usable by id until the last detach. */
 	p = shmat(id, NULL, 0);
 	shmctl(id, IPC_RMID, NULL);
 	q = shmat(id, NULL, 0);
 	res = shm_res(q);
-	printf("attach-removed %s nattch=%ld\n", res, nattch(id));
+	printf("attach-removed %s nattch=%ld\n", res, nm_shm_nattch(id));
 	shmdt(q);
 	/*
 	 * remap_file_pages() of the whole last attach: unmapping the old
@@ -1201,7 +1194,7 @@ static int do_shm_outcomes(void)
 	      nm_errno_name(errno) : "ok";
 	m = mapped(p);
 	printf("remap-file-pages-removed %s mapped=%d nattch=%ld\n", res, m,
-	       nattch(id));
+	       nm_shm_nattch(id));
 	if (m)
 		munmap(p, 4 * shm_pg);
 	printf("attach-destroyed %s\n", shm_res(shmat(id, NULL, 0)));

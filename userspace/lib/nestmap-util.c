@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/shm.h>
 #include <sys/sysmacros.h>
 #include <time.h>
 #include <unistd.h>
@@ -154,6 +155,13 @@ const char *nm_errno_name(int err)
 	const char *name = strerrorname_np(err);
 
 	return name ? name : "E?";
+}
+
+long nm_shm_nattch(int id)
+{
+	struct shmid_ds ds;
+
+	return shmctl(id, IPC_STAT, &ds) ? -1 : (long)ds.shm_nattch;
 }
 
 /* ---- /proc/self/maps ---- */

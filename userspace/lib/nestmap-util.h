@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
  * nestmap-util: what the nestmap test programs share. Small files and
- * paths, /proc/self/maps, the tracefs mmap events, hookfs's debugfs stats
- * and knobs, reads that may fault, and one way to parse command lines.
+ * paths, /proc/self/maps, a SysV shm segment's attach count, the tracefs
+ * mmap events, hookfs's debugfs stats and knobs, reads that may fault,
+ * and one way to parse command lines.
  */
 #ifndef NESTMAP_UTIL_H
 #define NESTMAP_UTIL_H
@@ -62,6 +63,11 @@ uint64_t nm_now_ns(void);	/* CLOCK_MONOTONIC */
 
 /* "EINVAL" and the like; "E?" for a number without a name. */
 const char *nm_errno_name(int err);
+
+/* ---- SysV shm ---- */
+
+/* The attach count (shm_nattch) of segment @id, or -1 if it is gone. */
+long nm_shm_nattch(int id);
 
 /* ---- /proc/self/maps ---- */
 
